@@ -1,0 +1,79 @@
+"""The built-in roles, as data. ``actions.sync_builtin_roles`` writes them to the Role table.
+
+三员分立 (等保 8.1.4.2): system_admin, security_admin and security_auditor are distinct, and none of them
+holds any permission over residents' data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from shequ.accounts.permissions import AccountsPerm
+from shequ.core.permissions import CorePerm
+from shequ.territory.permissions import TerritoryPerm
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name: str
+    name_en: str
+    held_at: str
+    permissions: tuple[str, ...] = ()
+    requires_2fa: bool = False
+    is_staff_role: bool = True
+    description: object = field(default="")
+
+
+_STAFF_BASE = (TerritoryPerm.VIEW,)
+
+BUILTIN_ROLES: tuple[RoleSpec, ...] = (
+    RoleSpec("resident", "居民", "Resident", "community", (), is_staff_role=False,
+             description=_("居民本人：提交诉求、查看自己的办件。")),
+    RoleSpec("grid_worker", "网格员", "Grid worker", "grid", (*_STAFF_BASE,),
+             description=_("在所负责网格内巡查、采集信息、上报事件。")),
+    RoleSpec("community_staff", "社区工作者", "Community staff", "community",
+             (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS),
+             description=_("村(社区)工作人员，办理本社区事务。")),
+    RoleSpec("community_head", "社区负责人", "Community head", "community",
+             (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS),
+             description=_("村(社区)书记、主任，统筹本社区工作。")),
+    RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
+             (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS),
+             description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
+    RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
+             (*_STAFF_BASE, AccountsPerm.VIEW_USERS),
+             description=_("县级民政等部门干部，统筹本县(市、区)。")),
+    RoleSpec("city_official", "市级民政干部", "City official", "city",
+             (*_STAFF_BASE, AccountsPerm.VIEW_USERS),
+             description=_("市级民政等部门干部，统筹全市。")),
+    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit", (),
+             description=_("职能部门、承办单位的办理人员，办理派遣给本单位的工单。")),
+    RoleSpec("volunteer", "志愿者", "Volunteer", "community", (),
+             is_staff_role=False, description=_("注册志愿者。")),
+    RoleSpec("party_member", "党员", "Party member", "community", (),
+             is_staff_role=False, description=_("到社区报到的在职党员。")),
+    RoleSpec("social_org_staff", "社会组织人员", "Social-organisation staff", "community", (),
+             description=_("社区社会组织、社工机构的工作人员。")),
+    RoleSpec("auditor", "审计员", "Auditor", "any",
+             (*_STAFF_BASE, CorePerm.VIEW_AUDIT, CorePerm.EXPORT_AUDIT),
+             description=_("查看本辖区的操作审计记录。")),
+    RoleSpec("system_admin", "系统管理员", "System administrator", "city",
+             (CorePerm.USE_ADMIN, CorePerm.MANAGE_CALENDAR, TerritoryPerm.VIEW,
+              TerritoryPerm.MANAGE, TerritoryPerm.MANAGE_GRIDS),
+             requires_2fa=True,
+             description=_("三员之一：维护区划、网格、日历等系统配置；不接触居民数据。")),
+    RoleSpec("security_admin", "安全管理员", "Security administrator", "city",
+             (CorePerm.USE_ADMIN, TerritoryPerm.VIEW, AccountsPerm.VIEW_USERS,
+              AccountsPerm.MANAGE_USERS, AccountsPerm.ASSIGN_ROLES),
+             requires_2fa=True,
+             description=_("三员之一：管理账号、角色授予和安全策略；不接触居民数据。")),
+    RoleSpec("security_auditor", "安全审计员", "Security auditor", "city",
+             (CorePerm.USE_ADMIN, CorePerm.VIEW_AUDIT, CorePerm.EXPORT_AUDIT, TerritoryPerm.VIEW),
+             requires_2fa=True,
+             description=_("三员之一：审查系统管理员和安全管理员的操作记录；不接触居民数据。")),
+)  # fmt: skip
+
+BUILTIN_BY_CODE = {spec.code: spec for spec in BUILTIN_ROLES}

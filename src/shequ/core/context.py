@@ -1,0 +1,30 @@
+"""The request a piece of code runs for (who, from where), available to actions and audit without
+threading it through every call. Set by ``RequestContextMiddleware``; empty in commands and tasks."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    user: Any = None
+    ip: str | None = None
+    channel: str = "web"
+
+
+_current: ContextVar[RequestContext] = ContextVar("shequ_request_context", default=RequestContext())
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def set_current(ctx: RequestContext) -> Any:
+    return _current.set(ctx)
+
+
+def reset(token: Any) -> None:
+    _current.reset(token)
