@@ -158,7 +158,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("SHEQU_LOCKOUT_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shequ.accounts.views.lockout_response"
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "shequ.accounts.lockout.username_from"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
@@ -252,3 +252,4 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     AXES_ENABLED = True
+CSRF_FAILURE_VIEW = "shequ.web.views.csrf_failure"

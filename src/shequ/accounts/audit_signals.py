@@ -26,17 +26,33 @@ def _masked_identifier(credentials: dict[str, Any]) -> str:
     return ""
 
 
+def _home_place(user: Any) -> Any:
+    """Where a user's events are filed for auditors: the place of their first role."""
+    for assignment in user.active_assignments():
+        if assignment.grid is not None:
+            return assignment.grid
+        if assignment.region is not None:
+            return assignment.region
+        if assignment.handling_unit is not None:
+            return assignment.handling_unit.region
+    return None
+
+
+def _record_session_event(action: str, user: Any) -> None:
+    roles = ",".join(sorted({a.role.code for a in user.active_assignments()}))
+    audit.record(action, actor=user, role=roles[:40], region=_home_place(user),
+                 object_type="accounts.User", object_id=str(user.pk), object_repr=user.get_username())
+
+
 @receiver(user_logged_in, dispatch_uid="shequ-audit-login")
 def _logged_in(sender: Any, request: Any, user: Any, **_: Any) -> None:
-    audit.record("auth.sign_in", actor=user, object_type="accounts.User", object_id=str(user.pk),
-                 object_repr=user.get_username())
+    _record_session_event("auth.sign_in", user)
 
 
 @receiver(user_logged_out, dispatch_uid="shequ-audit-logout")
 def _logged_out(sender: Any, request: Any, user: Any, **_: Any) -> None:
     if user is not None:
-        audit.record("auth.sign_out", actor=user, object_type="accounts.User", object_id=str(user.pk),
-                     object_repr=user.get_username())
+        _record_session_event("auth.sign_out", user)
 
 
 @receiver(user_login_failed, dispatch_uid="shequ-audit-login-failed")

@@ -27,7 +27,7 @@ class RoleSpec:
     description: object = field(default="")
 
 
-_STAFF_BASE = (TerritoryPerm.VIEW,)
+_STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
 
 BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("resident", "居民", "Resident", "community", (), is_staff_role=False,
@@ -49,7 +49,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS),
              description=_("市级民政等部门干部，统筹全市。")),
-    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit", (),
+    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit", (CorePerm.USE_API,),
              description=_("职能部门、承办单位的办理人员，办理派遣给本单位的工单。")),
     RoleSpec("volunteer", "志愿者", "Volunteer", "community", (),
              is_staff_role=False, description=_("注册志愿者。")),

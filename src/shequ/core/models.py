@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.paths import PathField
+
 
 class AuditOutcome(models.TextChoices):
     SUCCESS = "success", _("成功")
@@ -42,7 +44,7 @@ class AuditEvent(models.Model):
     role = models.CharField(_("角色"), max_length=40, blank=True)
     region_code = models.CharField(_("区域代码"), max_length=32, blank=True)
     # Materialised path of the region the event belongs to, so an auditor sees their subtree only.
-    region_path = models.CharField(_("区域路径"), max_length=255, blank=True, db_index=True)
+    region_path = PathField(_("区域路径"), blank=True, db_index=True)
     action = models.CharField(_("操作"), max_length=80, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=80, blank=True)
     object_id = models.CharField(_("对象标识"), max_length=64, blank=True)

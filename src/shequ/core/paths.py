@@ -38,6 +38,8 @@ class Under(Lookup):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         prefix = str(self.rhs)
+        if not prefix.endswith("/"):
+            raise ValueError("a path ends with '/'")
         if connection.vendor == "postgresql":
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             return f"{lhs} LIKE %s", [*lhs_params, escaped + "%"]

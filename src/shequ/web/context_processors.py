@@ -5,15 +5,30 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from shequ.web.navigation import nav_for
+
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """What every page's layout needs: language choices, large-text preference, demo banner."""
+    """What every page's layout needs: language choices, large-text preference, navigation."""
     user = getattr(request, "user", None)
+    signed_in = bool(getattr(user, "is_authenticated", False))
     large_text = request.COOKIES.get("shequ_large_text") == "1" or bool(
-        getattr(user, "large_text", False)
+        signed_in and getattr(user, "large_text", False)
     )
-    return {
+    context: dict[str, Any] = {
         "shell_large_text": large_text,
         "shell_languages": settings.LANGUAGES,
         "shell_embedded": not settings.PRODUCTION,
+        "shell_nav": [],
+        "shell_roles": [],
+        "shell_unread": 0,
     }
+    if signed_in:
+        from shequ.core.models import Notification
+
+        context["shell_nav"] = nav_for(user, request.path)
+        context["shell_roles"] = [
+            f"{a.role.display_name} · {a.place}" for a in user.active_assignments()  # type: ignore[union-attr]
+        ]
+        context["shell_unread"] = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return context

@@ -1,0 +1,24 @@
+"""The JSON API at /api/v1/ (OpenAPI docs at /api/v1/docs). Each app contributes a router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from shequ.accounts.api import router as accounts_router
+from shequ.accounts.api_auth import SessionAuth, TokenAuth
+from shequ.core.api import ErrorOut, install_error_handlers
+from shequ.territory.api import router as territory_router
+
+api = NinjaAPI(
+    title="shequ API",
+    version="1",
+    description="社区服务平台开放接口。所有数据按调用者的管辖范围过滤。",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+api.add_router("/accounts", accounts_router)
+api.add_router("/territory", territory_router)
+
+__all__ = ["ErrorOut", "api"]

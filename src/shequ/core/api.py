@@ -1,0 +1,128 @@
+"""API conventions shared by every router: one error body shape, one paging scheme.
+
+Error body, always: ``{"code": "<machine code>", "message": "<in the user's language>", "errors":
+[{"field": "<name>", "message": "…"}]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PaginationBase
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    errors: list[FieldErrorOut] = []
+
+
+class ApiError(Exception):
+    """Raise from an endpoint for a clear, coded failure."""
+
+    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors or []
+
+
+def error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "errors": errors or []}, status=status
+    )
+
+
+def _ninja_field_errors(exc: NinjaValidationError) -> list[dict[str, str]]:
+    errors = []
+    for item in exc.errors:
+        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(loc), "message": str(item.get("msg", ""))})
+    return errors
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return error_response(api, request, exc.status, exc.code, exc.message, exc.errors)
+
+    @api.exception_handler(NinjaValidationError)
+    def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return error_response(
+            api, request, 422, "invalid", _("提交的数据有误，请检查标出的字段。"), _ninja_field_errors(exc)
+        )
+
+    @api.exception_handler(ValidationError)
+    def _django_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            errors = [
+                {"field": name, "message": str(message)}
+                for name, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            errors = [{"field": "", "message": str(message)} for message in exc.messages]
+        return error_response(api, request, 422, "invalid", _("提交的数据有误，请检查标出的字段。"), errors)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        reason = getattr(request, "shequ_auth_failure", "") or "unauthenticated"
+        messages = {
+            "token_invalid": _("接口令牌无效。"),
+            "token_expired": _("接口令牌已过期。"),
+            "token_revoked": _("接口令牌已被吊销。"),
+            "unauthenticated": _("请先登录或提供有效的接口令牌。"),
+        }
+        return error_response(api, request, 401, reason, messages.get(reason, messages["unauthenticated"]))
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, 404, "not_found", _("找不到该对象，或不在您的管辖范围内。"))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "throttled"}
+        return error_response(api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+class PageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[Any]
+
+
+class PagePagination(PaginationBase):
+    """``?page=N&page_size=M`` (M ≤ 200). The count is exact; every list is scoped before it gets here."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=200)
+
+    class Output(Schema):
+        count: int
+        page: int
+        page_size: int
+        results: list[Any]
+
+    items_attribute = "results"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+        offset = (pagination.page - 1) * pagination.page_size
+        return {
+            "count": queryset.count(),
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "results": list(queryset[offset : offset + pagination.page_size]),
+        }

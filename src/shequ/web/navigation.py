@@ -1,0 +1,34 @@
+"""The staff console's navigation, built from what the user may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.permissions import CorePerm
+from shequ.territory.permissions import TerritoryPerm
+
+# (label, url name, icon, permission or None, path prefix that marks it active)
+NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
+    (_("工作台"), "web:home", "house", None, "/"),
+    (_("我的消息"), "web:inbox", "bell", None, "/inbox/"),
+    (_("区域与网格"), "territory:browser", "diagram-3", TerritoryPerm.VIEW, "/territory/"),
+    (_("审计日志"), "core:audit", "journal-text", CorePerm.VIEW_AUDIT, "/audit/"),
+    (_("接口令牌"), "accounts:api_tokens", "key", CorePerm.USE_API, "/accounts/tokens/"),
+    (_("管理后台"), "admin:index", "gear", CorePerm.USE_ADMIN, "/admin/"),
+]
+
+
+def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_resident", False):
+        return []
+    perms = user.permissions()
+    items = []
+    for label, url_name, icon, perm, prefix in NAV_ITEMS:
+        if perm is not None and perm not in perms:
+            continue
+        active = current_path == "/" if prefix == "/" else current_path.startswith(prefix)
+        items.append({"label": label, "url": reverse(url_name), "icon": icon, "active": active})
+    return items
