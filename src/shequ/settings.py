@@ -70,7 +70,8 @@ INSTALLED_APPS = [
     "shequ.territory",
     "shequ.accounts",
     "shequ.web",
-    "django.contrib.admin",
+    "shequ.demo",
+    "shequ.core.admin_site.ShequAdminConfig",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,7 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Background work --------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -166,6 +166,31 @@ def _check_place(role: Role, region: Region | None, grid: Grid | None, unit: Han
             )
 
 
+def check_assignment(
+    *,
+    user: User,
+    role: Role,
+    region: Region | None = None,
+    grid: Grid | None = None,
+    handling_unit: HandlingUnit | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    by: User | None = None,
+) -> None:
+    """Raise ``ValidationError``/``PermissionDenied`` if this grant is not allowed (forms call it too)."""
+    _require(by, AccountsPerm.ASSIGN_ROLES)
+    _check_place(role, region, grid, handling_unit)
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationError({"valid_until": _("失效日期不能早于生效日期。")})
+    if by is not None:
+        where = by.jurisdiction(AccountsPerm.ASSIGN_ROLES)
+        place_path = grid.path if grid else (region.path if region else handling_unit.region.path)  # type: ignore[union-attr]
+        if not where.covers_path(place_path):
+            raise PermissionDenied(_("只能在您的管辖范围内授予角色。"))
+    if role.is_staff_role and user.kind != UserKind.STAFF:
+        raise ValidationError(_("居民账号不能授予工作人员角色。"))
+
+
 @transaction.atomic
 def assign_role(
     *,
@@ -179,17 +204,8 @@ def assign_role(
     by: User | None = None,
 ) -> RoleAssignment:
     """Grant ``role`` to ``user`` at one place. A granter may only grant inside their own jurisdiction."""
-    _require(by, AccountsPerm.ASSIGN_ROLES)
-    _check_place(role, region, grid, handling_unit)
-    if valid_from and valid_until and valid_until < valid_from:
-        raise ValidationError({"valid_until": _("失效日期不能早于生效日期。")})
-    if by is not None:
-        where = by.jurisdiction(AccountsPerm.ASSIGN_ROLES)
-        place_path = grid.path if grid else (region.path if region else handling_unit.region.path)  # type: ignore[union-attr]
-        if not where.covers_path(place_path):
-            raise PermissionDenied(_("只能在您的管辖范围内授予角色。"))
-    if role.is_staff_role and user.kind != UserKind.STAFF:
-        raise ValidationError(_("居民账号不能授予工作人员角色。"))
+    check_assignment(user=user, role=role, region=region, grid=grid, handling_unit=handling_unit,
+                     valid_from=valid_from, valid_until=valid_until, by=by)
     assignment = RoleAssignment.objects.create(
         user=user, role=role, region=region, grid=grid, handling_unit=handling_unit,
         valid_from=valid_from, valid_until=valid_until, granted_by=by,

@@ -1,0 +1,47 @@
+# shequ — two commands: `make run` and `make test`. Everything else is for developers and CI.
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run test quality bench setup lock clean browser-deps messages
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shequ needs Python >= 3.11")'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## Set up everything and serve the platform at http://$(BIND) (SQLite, Xuzhou territory, demo data).
+run: $(STAMP)
+	@$(BIN)/shequ setup
+	@echo ""
+	@echo "  社区服务平台 / shequ: http://$(BIND)/   (Ctrl-C to stop)"
+	@echo ""
+	@$(BIN)/shequ serve --bind $(BIND)
+
+## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise).
+test: $(STAMP)
+	@$(BIN)/pytest -q -p no:randomly
+
+quality: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy src/shequ/core
+	$(BIN)/shequ manage makemigrations --check --dry-run
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Exact versions of every dependency, used by `make` (pip -c). Regenerate with `make lock`.' > requirements/constraints.txt
+
+messages: $(STAMP)
+	cd src/shequ && ../../$(BIN)/shequ manage compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
