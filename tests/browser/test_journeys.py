@@ -1,0 +1,225 @@
+"""Real-browser journeys: the real server (`shequ setup` + `shequ serve`, gunicorn) with the real Xuzhou
+territory and demo, driven by Playwright in the system Chromium. Every demo role signs in and sees its home.
+
+Skipped when no Chromium is installed, except in CI (CI=true), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("SHEQU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+def _require_browser() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                f"Chromium is required in CI for the browser journeys (looked for {CHROMIUM})"
+            )
+        pytest.skip("no system Chromium (apt-get install chromium) — browser journeys skipped")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _journey_database(tmp: Path) -> tuple[str, Any]:
+    """A database of the same kind as the suite's: a fresh PostgreSQL database, or an SQLite file."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{tmp / 'journey.sqlite3'}", None
+    import psycopg
+
+    parsed = urlparse(url)
+    name = f"{parsed.path.lstrip('/') or 'shequ'}_journey"
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return parsed._replace(path=f"/{name}").geturl(), drop
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    _require_browser()
+    tmp = tmp_path_factory.mktemp("journey")
+    database_url, drop = _journey_database(tmp)
+    env = {
+        **os.environ,
+        "SHEQU_VAR_DIR": str(tmp / "var"),
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "shequ.settings",
+    }
+    for key in ("SHEQU_TESTING", "SHEQU_SECRET_KEY", "SHEQU_DATA_KEYS", "CELERY_BROKER_URL"):
+        env.pop(key, None)
+    shequ = [sys.executable, "-m", "shequ.cli"]
+    accounts_file = tmp / "accounts.json"
+    setup = subprocess.run(  # noqa: S603
+        [*shequ, "setup", "--accounts-file", str(accounts_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert setup.returncode == 0, setup.stderr[-3000:]
+    port = _free_port()
+    log = open(tmp / "server.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603
+        [*shequ, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise AssertionError(
+                "server did not start:\n" + (tmp / "server.log").read_text()[-3000:]
+            )
+        time.sleep(0.3)
+    try:
+        yield {
+            "base": base,
+            "accounts": json.loads(accounts_file.read_text()),
+            "log": tmp / "server.log",
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        if drop is not None:
+            drop()
+
+
+@pytest.fixture(scope="module")
+def browser(server: dict[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+def _totp(secret: str) -> str:
+    from django_otp.oath import totp
+
+    padded = secret + "=" * (-len(secret) % 8)
+    return f"{totp(base64.b32decode(padded)):06d}"
+
+
+def _sign_in(page: Any, base: str, account: dict[str, Any]) -> None:
+    if account.get("phone"):
+        page.goto(f"{base}/accounts/resident/login/")
+        page.fill("input[name=phone]", account["phone"])
+    else:
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", account["username"])
+    page.fill("input[name=password]", account["password"])
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+    if "/accounts/2fa/" in page.url:
+        secret = page.inner_text("#totp-secret").strip()
+        page.fill("input[name=otp_token]", _totp(secret))
+        page.click("form button[type=submit]")
+        page.wait_for_load_state()
+
+
+def test_every_demo_role_signs_in_and_sees_its_home(server: dict[str, Any], browser: Any) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    accounts = server["accounts"]
+    roles = {account["role"] for account in accounts}
+    assert len(roles) == 15, f"one demo account per built-in role expected, got {sorted(roles)}"
+    for account in accounts:
+        resident = bool(account.get("phone"))
+        context = browser.new_context(
+            viewport={"width": 360, "height": 780} if resident else {"width": 1280, "height": 900},
+            locale="zh-CN",
+        )
+        page = context.new_page()
+        _sign_in(page, server["base"], account)
+        assert urlparse(page.url).path == "/", f"{account['role']}: ended at {page.url}"
+        body = page.inner_text("body")
+        if resident:
+            assert "我的消息" in body, f"resident home not shown: {body[:300]}"
+        else:
+            assert "需要我关注的事" in body, (
+                f"{account['role']}: console home not shown: {body[:300]}"
+            )
+            assert account["place"] in body, (
+                f"{account['role']}: their place {account['place']} not shown"
+            )
+        page.screenshot(path=str(ARTIFACTS / f"home-{account['role']}.png"), full_page=True)
+        context.close()
+
+
+def test_township_staff_sees_only_its_township(server: dict[str, Any], browser: Any) -> None:
+    account = next(a for a in server["accounts"] if a["role"] == "township_staff")
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, server["base"], account)
+    page.goto(f"{server['base']}/territory/")
+    body = page.inner_text("body")
+    assert account["place"] in body
+    # A township of another county: its page is not found, and the browser never lists it.
+    response = page.goto(f"{server['base']}/territory/320382001/")
+    assert response is not None and response.status == 404
+    page.goto(f"{server['base']}/territory/search/?q=邳州")
+    assert "320382" not in page.content()
+    context.close()
+
+
+def test_large_text_toggle_persists(server: dict[str, Any], browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    page.goto(server["base"] + "/")
+    assert "large-text" not in (page.get_attribute("html", "class") or "")
+    page.locator("[data-shequ-large-text]:visible").first.click()
+    page.reload()
+    assert "large-text" in (page.get_attribute("html", "class") or "")
+    context.close()
