@@ -41,7 +41,8 @@ def make_request(path: str = "/somewhere/?q=1", *, user: Any = None, cookies: di
 
 
 def staff_user() -> User:
-    return User(username="wangfang", full_name="王芳")
+    # Saved: the shell context processor looks up a signed-in user's roles and notifications.
+    return User.objects.create(username="wangfang", full_name="王芳")
 
 
 def require_urls(*names: str) -> None:
@@ -53,7 +54,9 @@ def require_urls(*names: str) -> None:
             pytest.skip(f"URL name {name!r} is not defined yet")
 
 
-def render_child(parent: str, blocks: str, request: HttpRequest, context: dict | None = None) -> str:
+def render_child(
+    parent: str, blocks: str, request: HttpRequest, context: dict | None = None
+) -> str:
     source = "{% extends '" + parent + "' %}{% load i18n %}" + blocks
     return engines["django"].from_string(source).render(context or {}, request)
 
@@ -177,7 +180,7 @@ def test_staff_layout_without_nav_renders_no_nav_list():
     assert "navbar-nav" not in html
 
 
-def test_staff_layout_user_menu():
+def test_staff_layout_user_menu(db):
     require_urls(*USER_MENU_URLS)
     request = make_request(user=staff_user())
     context = {"shell_nav": NAV, "shell_roles": ["网格员", "社区管理员"], "shell_unread": 3}
@@ -191,7 +194,7 @@ def test_staff_layout_user_menu():
     assert f'action="{reverse("accounts:logout")}" method="post"' in html
 
 
-def test_staff_layout_user_menu_without_roles_or_unread():
+def test_staff_layout_user_menu_without_roles_or_unread(db):
     require_urls(*USER_MENU_URLS)
     request = make_request(user=staff_user())
     html = render_child("layouts/staff.html", STAFF_PAGE, request)
@@ -201,7 +204,9 @@ def test_staff_layout_user_menu_without_roles_or_unread():
 
 def test_resident_layout_anonymous():
     request = make_request()
-    html = render_child("layouts/resident.html", "{% block content %}<p>正文</p>{% endblock %}", request)
+    html = render_child(
+        "layouts/resident.html", "{% block content %}<p>正文</p>{% endblock %}", request
+    )
     assert_shell_landmarks(html, request)
     assert "shequ-resident-container" in html
     assert "<footer" in html
@@ -209,10 +214,13 @@ def test_resident_layout_anonymous():
     assert "退出登录" not in html
 
 
-def test_resident_layout_signed_in():
+def test_resident_layout_signed_in(db):
     require_urls("accounts:logout")
-    request = make_request(user=User(username="13800000000", full_name="李大爷", kind="resident"))
-    html = render_child("layouts/resident.html", "{% block content %}<p>正文</p>{% endblock %}", request)
+    resident = User.objects.create(username="13800000000", full_name="李大爷", kind="resident")
+    request = make_request(user=resident)
+    html = render_child(
+        "layouts/resident.html", "{% block content %}<p>正文</p>{% endblock %}", request
+    )
     assert_shell_landmarks(html, request)
     assert "您好，李大爷" in html
     assert f'action="{reverse("accounts:logout")}" method="post"' in html
@@ -220,7 +228,9 @@ def test_resident_layout_signed_in():
 
 def test_plain_layout():
     request = make_request()
-    html = render_child("layouts/plain.html", "{% block content %}<h1>登录</h1>{% endblock %}", request)
+    html = render_child(
+        "layouts/plain.html", "{% block content %}<h1>登录</h1>{% endblock %}", request
+    )
     assert_shell_landmarks(html, request)
     assert "shequ-plain-card" in html and "<h1>登录</h1>" in html
 
