@@ -55,9 +55,14 @@ class World:
     def leaked_tokens(self, user: User | None, body: str) -> list[str]:
         """Tokens in ``body`` of places neither inside the user's jurisdiction nor above it."""
         paths = self.visible_paths(user) if user is not None else []
+        own_units = {
+            token(a.handling_unit.region.code + "U")
+            for a in (user.active_assignments() if user is not None else [])
+            if a.handling_unit is not None
+        }
         leaked = []
         for tok, path in self.all_tokens.items():
-            if tok not in body:
+            if tok not in body or tok in own_units:
                 continue
             inside = any(path.startswith(p) for p in paths)
             ancestor = any(p.startswith(path) for p in paths)

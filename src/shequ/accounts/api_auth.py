@@ -23,7 +23,7 @@ def hash_token(secret: str) -> str:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        parts = token.split("_")
+        parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "shq":
             request.shequ_auth_failure = "token_invalid"  # type: ignore[attr-defined]
             return None

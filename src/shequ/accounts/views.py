@@ -177,6 +177,17 @@ def _qr_svg(data: str) -> str:
     return buffer.getvalue().decode()
 
 
+def _otp_throttled(user: Any) -> bool:
+    # django-otp slows guessing down: after each failure the device refuses for a growing while.
+    return any(not device.verify_is_allowed()[0] for device in TOTPDevice.objects.filter(user=user))
+
+
+def _otp_failure_message(throttled: bool) -> str:
+    if throttled:
+        return _("尝试次数过多，请等待片刻，再输入手机上的最新验证码。")
+    return _("动态验证码不正确，请查看手机上的最新验证码，并确认手机时间准确。")
+
+
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up (first time) or pass (each sign-in) the TOTP second factor."""
@@ -185,6 +196,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     form = forms.OtpForm(request.POST or None)
     if confirmed:
         if request.method == "POST" and form.is_valid():
+            throttled = _otp_throttled(user)
             device = match_token(user, form.cleaned_data["otp_token"])
             if device is not None:
                 otp_login(request, device)
@@ -193,13 +205,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(_next_url(request))
             audit.record("auth.second_factor_failed", actor=user, object_type="accounts.User",
                          object_id=str(user.pk), outcome=AuditOutcome.FAILURE)
-            form.add_error("otp_token", _("动态验证码不正确，请查看手机上的最新验证码。"))
+            form.add_error("otp_token", _otp_failure_message(throttled))
         if getattr(user, "is_verified", lambda: False)():
             return render(request, "accounts/two_factor_done.html", {})
         return render(request, "accounts/two_factor_verify.html", {"form": form})
 
     device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "default"})
     if request.method == "POST" and form.is_valid():
+        throttled = _otp_throttled(user)
         if device.verify_token(form.cleaned_data["otp_token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
@@ -208,7 +221,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                          object_id=str(user.pk))
             messages.success(request, _("双因素认证已启用。"))
             return HttpResponseRedirect(_next_url(request))
-        form.add_error("otp_token", _("动态验证码不正确，请确认手机时间准确后重试。"))
+        form.add_error("otp_token", _otp_failure_message(throttled))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,

@@ -12,9 +12,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     """What every page's layout needs: language choices, large-text preference, navigation."""
     user = getattr(request, "user", None)
     signed_in = bool(getattr(user, "is_authenticated", False))
-    large_text = request.COOKIES.get("shequ_large_text") == "1" or bool(
-        signed_in and getattr(user, "large_text", False)
-    )
+    # The switch on the page (a cookie) wins; without it, the preference saved on the account.
+    cookie = request.COOKIES.get("shequ_large_text")
+    large_text = cookie == "1" if cookie in ("0", "1") else bool(signed_in and getattr(user, "large_text", False))
     context: dict[str, Any] = {
         "shell_large_text": large_text,
         "shell_languages": settings.LANGUAGES,
