@@ -1,0 +1,68 @@
+"""The one list of periodic jobs (DESIGN §4): Celery beat reads it when a broker is configured,
+``shequ.core.scheduler`` runs it inside ``shequ serve`` when none is.
+
+To add a job, append a ``PeriodicJob`` to ``JOBS`` below. Its task must be a Celery task whose
+registered name is its dotted path (the default for ``@app.task``/``@shared_task``) and must be
+idempotent: it may run late, twice, or not at all when the server was down at the time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Run ``task_path`` every ``every_seconds``, or daily at ``hour``:``minute`` local time
+    (``hour=None`` with ``minute``: every hour at that minute)."""
+
+    name: str
+    task_path: str
+    every_seconds: int | None = None
+    hour: int | None = None
+    minute: int | None = None
+
+    def __post_init__(self) -> None:
+        timed = self.hour is not None or self.minute is not None
+        if (self.every_seconds is None) == (not timed):
+            raise ValueError(f"{self.name}: give either every_seconds or hour/minute")
+        if self.every_seconds is not None and self.every_seconds <= 0:
+            raise ValueError(f"{self.name}: every_seconds must be positive")
+        if self.hour is not None and not 0 <= self.hour <= 23:
+            raise ValueError(f"{self.name}: hour must be 0–23")
+        if self.minute is not None and not 0 <= self.minute <= 59:
+            raise ValueError(f"{self.name}: minute must be 0–59")
+
+    @property
+    def is_interval(self) -> bool:
+        return self.every_seconds is not None
+
+
+JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        name="purge-expired-audit-events",
+        task_path="shequ.core.tasks.purge_expired_audit_events",
+        hour=3,
+        minute=17,
+    ),
+]
+
+
+def beat_schedule(jobs: list[PeriodicJob] | None = None) -> dict[str, dict[str, Any]]:
+    """``JOBS`` in the shape of Celery's ``beat_schedule`` setting."""
+    from celery.schedules import crontab
+
+    schedule: dict[str, dict[str, Any]] = {}
+    for job in JOBS if jobs is None else jobs:
+        if job.name in schedule:
+            raise ValueError(f"duplicate periodic job name: {job.name}")
+        when: Any
+        if job.every_seconds is not None:
+            when = float(job.every_seconds)
+        else:
+            when = crontab(
+                minute=str(job.minute or 0), hour="*" if job.hour is None else str(job.hour)
+            )
+        schedule[job.name] = {"task": job.task_path, "schedule": when}
+    return schedule
