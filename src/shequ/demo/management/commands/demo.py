@@ -103,6 +103,9 @@ class Command(BaseCommand):
                 )
             return
 
+        if options["accounts_file"]:
+            # Written before anything is printed, so that a closed terminal or pipe cannot lose them.
+            write_accounts_file(options["accounts_file"], report.accounts)
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write("")
@@ -118,7 +121,6 @@ class Command(BaseCommand):
             )
         )
         if options["accounts_file"]:
-            write_accounts_file(options["accounts_file"], report.accounts)
             self.stdout.write(
                 _("账号已写入 %(path)s（仅本人可读）。") % {"path": options["accounts_file"]}
             )
