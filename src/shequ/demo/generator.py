@@ -30,6 +30,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.accounts.actions import (
     assign_role,
@@ -222,14 +223,14 @@ class DemoAccount:
 
 
 COUNT_LABELS = {
-    "grids": "网格",
-    "micro_grids": "微网格",
-    "estates": "住宅小区",
-    "natural_villages": "自然村",
-    "buildings": "楼栋",
-    "villager_groups": "村民小组",
-    "handling_units": "承办单位",
-    "accounts": "演示账号",
+    "grids": gettext_lazy("网格"),
+    "micro_grids": gettext_lazy("微网格"),
+    "estates": gettext_lazy("住宅小区"),
+    "natural_villages": gettext_lazy("自然村"),
+    "buildings": gettext_lazy("楼栋"),
+    "villager_groups": gettext_lazy("村民小组"),
+    "handling_units": gettext_lazy("承办单位"),
+    "accounts": gettext_lazy("演示账号"),
 }
 
 
@@ -246,7 +247,7 @@ class DemoReport:
 
     def lines(self) -> list[str]:
         counts = "，".join(
-            f"{_(label)} {self.counts.get(key, 0):,}" for key, label in COUNT_LABELS.items()
+            f"{label} {self.counts.get(key, 0):,}" for key, label in COUNT_LABELS.items()
         )
         if not self.created:
             return [_("演示数据已载入，未做任何改动。"), counts]
@@ -304,7 +305,6 @@ def _read_territory() -> dict[int, _Place]:
 
 def _locate(place: _Place, parent: _Place | None, seed: int) -> None:
     """Give a place without coordinates an approximate demo centre near its parent's."""
-    rng = _rng(seed, "region", place.code)
     if place.lat is not None and place.lng is not None:
         return
     if place.level == Level.COUNTY and place.code in KNOWN_CENTRES:
@@ -329,6 +329,7 @@ def _locate(place: _Place, parent: _Place | None, seed: int) -> None:
         min_km, max_km = 0.2, 1.5
     else:
         min_km, max_km = 0.8, 3.0
+    rng = _rng(seed, "region", place.code)
     place.lat, place.lng = _offset(rng, parent.lat, parent.lng, max_km, min_km)
     place.located = place.level != Level.CITY
 
@@ -610,7 +611,10 @@ def _create_accounts(
     )
     if taken:
         raise DemoError(
-            _("以下用户名已被非演示账号占用，无法生成演示账号：%(names)s")
+            _(
+                "以下用户名已被占用，无法生成演示账号：%(names)s。"
+                "如果是旧的演示账号，请运行 shequ demo --reset。"
+            )
             % {"names": "、".join(taken)}
         )
     community_place = f"{home.county.name} {home.township.name} {home.community.name}"
@@ -877,7 +881,8 @@ def reset() -> dict[str, int]:
             for key, queryset in (
                 ("buildings", Building.objects.filter(is_synthetic=True)),
                 ("villager_groups", VillagerGroup.objects.filter(is_synthetic=True)),
-                ("estates", Estate.objects.filter(is_synthetic=True)),
+                ("estates", Estate.objects.filter(is_synthetic=True, is_natural_village=False)),
+                ("natural_villages", Estate.objects.filter(is_synthetic=True)),
                 ("micro_grids", Grid.objects.filter(is_synthetic=True, is_micro=True)),
                 ("grids", Grid.objects.filter(is_synthetic=True)),
                 ("handling_units", HandlingUnit.objects.filter(is_synthetic=True)),

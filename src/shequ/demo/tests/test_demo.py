@@ -311,6 +311,10 @@ def test_reset_removes_exactly_the_synthetic_rows(territory):
     assert deleted["grids"] == report.counts["grids"]
     assert deleted["micro_grids"] == report.counts["micro_grids"]
     assert deleted["buildings"] == report.counts["buildings"]
+    assert deleted["estates"] == report.counts["estates"]
+    assert deleted["natural_villages"] == report.counts["natural_villages"]
+    assert deleted["villager_groups"] == report.counts["villager_groups"]
+    assert deleted["handling_units"] == report.counts["handling_units"]
     assert deleted["accounts"] == len(BUILTIN_ROLES)
     assert synthetic_total() == 0
     assert Region.objects.count() == regions_before

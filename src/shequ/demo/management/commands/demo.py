@@ -79,7 +79,7 @@ class Command(BaseCommand):
                 deleted = reset()
                 if any(deleted.values()):
                     removed = "，".join(
-                        f"{_(COUNT_LABELS.get(k, k))} {v:,}"
+                        f"{COUNT_LABELS[k]} {v:,}"
                         for k, v in deleted.items()
                         if k in COUNT_LABELS and v
                     )
