@@ -46,6 +46,17 @@ JOBS: list[PeriodicJob] = [
         hour=3,
         minute=17,
     ),
+    PeriodicJob(
+        name="purge-expired-sms-codes",
+        task_path="shequ.accounts.tasks.purge_expired_sms_codes",
+        every_seconds=3600,
+    ),
+    PeriodicJob(
+        name="clear-expired-sessions",
+        task_path="shequ.accounts.tasks.clear_expired_sessions",
+        hour=3,
+        minute=41,
+    ),
 ]
 
 

@@ -145,7 +145,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -161,7 +164,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shequ.accounts.views.lockout_response"
 AXES_USERNAME_CALLABLE = "shequ.accounts.lockout.username_from"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "shequ.core.middleware.client_ip"
+# Addresses of our own reverse proxies, whose X-Real-IP header is believed.
+SHEQU_TRUSTED_PROXIES = frozenset(_env_list("SHEQU_TRUSTED_PROXIES", "127.0.0.1,::1"))
 
 OTP_TOTP_ISSUER = "shequ"
 
@@ -233,6 +238,14 @@ SHEQU_SMS_TEMPLATE = os.environ.get("SHEQU_SMS_TEMPLATE", '{"to": "{phone}", "te
 EMAIL_BACKEND = os.environ.get(
     "SHEQU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_HOST = os.environ.get("SHEQU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SHEQU_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SHEQU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SHEQU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("SHEQU_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("SHEQU_EMAIL_FROM", "shequ@localhost")
+# Absolute links in e-mail and SMS (e.g. https://shequ.example.gov.cn); relative when empty.
+SHEQU_BASE_URL = os.environ.get("SHEQU_BASE_URL", "")
 
 # --- Audit ------------------------------------------------------------------------------------
 # Cybersecurity Law Art. 21 / 等保 8.1.4.3: keep at least 180 days. Lower values are raised to 180.

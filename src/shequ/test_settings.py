@@ -17,4 +17,4 @@ os.environ.setdefault(
     ),
 )
 
-from shequ.settings import *  # noqa: E402, F403
+from shequ.settings import *  # noqa: F403

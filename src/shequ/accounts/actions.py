@@ -36,6 +36,8 @@ from shequ.core.permissions import CorePerm
 from shequ.core.validators import validate_phone
 from shequ.territory.models import Grid, Level, Region
 
+# 三员分立 (等保 8.1.4.2): no one may hold two of these.
+SEPARATED_ADMIN_ROLES = frozenset({"system_admin", "security_admin", "security_auditor"})
 SMS_CODE_TTL = timedelta(minutes=5)
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_RESEND_INTERVAL = timedelta(seconds=60)
@@ -44,7 +46,9 @@ SMS_DAILY_LIMIT = 10
 
 def sync_builtin_roles() -> None:
     """Create or update the built-in roles from ``roles.BUILTIN_ROLES`` (idempotent)."""
-    existing = {role.code: role for role in Role.objects.filter(code__in=[s.code for s in BUILTIN_ROLES])}
+    existing = {
+        role.code: role for role in Role.objects.filter(code__in=[s.code for s in BUILTIN_ROLES])
+    }
     for spec in BUILTIN_ROLES:
         values: dict[str, Any] = {
             "name": spec.name,
@@ -70,8 +74,13 @@ def _require(by: User | None, perm: str) -> None:
 
 @transaction.atomic
 def create_staff_user(
-    *, username: str, full_name: str, password: str | None, by: User | None = None,
-    email: str = "", is_synthetic: bool = False,
+    *,
+    username: str,
+    full_name: str,
+    password: str | None,
+    by: User | None = None,
+    email: str = "",
+    is_synthetic: bool = False,
 ) -> User:
     _require(by, AccountsPerm.MANAGE_USERS)
     username = username.strip()
@@ -79,8 +88,13 @@ def create_staff_user(
         raise ValidationError({"username": _("请填写用户名。")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("用户名“%(name)s”已被使用。") % {"name": username}})
-    user = User(username=username, full_name=full_name.strip(), email=email, kind=UserKind.STAFF,
-                is_synthetic=is_synthetic)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=email,
+        kind=UserKind.STAFF,
+        is_synthetic=is_synthetic,
+    )
     if password is None:
         user.set_unusable_password()
     else:
@@ -145,25 +159,27 @@ def set_password(*, user: User, password: str, by: User | None = None) -> None:
     audit.record("accounts.set_password", obj=user, actor=by, fields=["password"])
 
 
-def _check_place(role: Role, region: Region | None, grid: Grid | None, unit: HandlingUnit | None) -> None:
+def _check_place(
+    role: Role, region: Region | None, grid: Grid | None, unit: HandlingUnit | None
+) -> None:
     places = [p for p in (region, grid, unit) if p is not None]
     if len(places) != 1:
         raise ValidationError(_("角色必须授予在一个区域、网格或承办单位上。"))
     expected = role.held_at
+    if expected == RoleLevel.ANY and unit is not None:
+        raise ValidationError(_("该角色不能授予在承办单位上。"))
     if expected == RoleLevel.ANY:
-        if unit is not None:
-            raise ValidationError(_("该角色不能授予在承办单位上。"))
         return
     if expected == RoleLevel.GRID and grid is None:
         raise ValidationError(_("“%(role)s”只能授予在网格上。") % {"role": role.display_name})
     if expected == RoleLevel.UNIT and unit is None:
         raise ValidationError(_("“%(role)s”只能授予在承办单位上。") % {"role": role.display_name})
-    if expected in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY):
-        if region is None or region.level != expected:
-            label = dict(RoleLevel.choices)[expected]
-            raise ValidationError(
-                _("“%(role)s”只能授予在%(level)s一级。") % {"role": role.display_name, "level": label}
-            )
+    region_levels = (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY)
+    if expected in region_levels and (region is None or region.level != expected):
+        label = dict(RoleLevel.choices)[expected]
+        raise ValidationError(
+            _("“%(role)s”只能授予在%(level)s一级。") % {"role": role.display_name, "level": label}
+        )
 
 
 def check_assignment(
@@ -189,6 +205,14 @@ def check_assignment(
             raise PermissionDenied(_("只能在您的管辖范围内授予角色。"))
     if role.is_staff_role and user.kind != UserKind.STAFF:
         raise ValidationError(_("居民账号不能授予工作人员角色。"))
+    if by is not None and by.pk == user.pk:
+        raise PermissionDenied(_("不能给自己授予角色。"))
+    if role.code in SEPARATED_ADMIN_ROLES:
+        held = {a.role.code for a in user.active_assignments()} & SEPARATED_ADMIN_ROLES
+        if held - {role.code}:
+            raise ValidationError(
+                _("系统管理员、安全管理员、安全审计员必须由不同的人担任（三员分立）。")
+            )
 
 
 @transaction.atomic
@@ -204,28 +228,58 @@ def assign_role(
     by: User | None = None,
 ) -> RoleAssignment:
     """Grant ``role`` to ``user`` at one place. A granter may only grant inside their own jurisdiction."""
-    check_assignment(user=user, role=role, region=region, grid=grid, handling_unit=handling_unit,
-                     valid_from=valid_from, valid_until=valid_until, by=by)
+    check_assignment(
+        user=user,
+        role=role,
+        region=region,
+        grid=grid,
+        handling_unit=handling_unit,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        by=by,
+    )
     assignment = RoleAssignment.objects.create(
-        user=user, role=role, region=region, grid=grid, handling_unit=handling_unit,
-        valid_from=valid_from, valid_until=valid_until, granted_by=by,
+        user=user,
+        role=role,
+        region=region,
+        grid=grid,
+        handling_unit=handling_unit,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        granted_by=by,
     )
     user.forget_assignments()
-    audit.record("accounts.assign_role", obj=assignment, actor=by, role=role.code,
-                 fields=["role", "place", "valid_from", "valid_until"])
+    audit.record(
+        "accounts.assign_role",
+        obj=assignment,
+        actor=by,
+        role=role.code,
+        fields=["role", "place", "valid_from", "valid_until"],
+    )
     return assignment
 
 
 @transaction.atomic
 def end_assignment(*, assignment: RoleAssignment, by: User | None = None) -> RoleAssignment:
-    """Revoke from today on; the row stays, so who held what and when remains answerable."""
+    """Revoke now; the row stays, so who held what and when remains answerable."""
     _require(by, AccountsPerm.ASSIGN_ROLES)
-    yesterday = timezone.localdate() - timedelta(days=1)
-    RoleAssignment.objects.filter(pk=assignment.pk).update(valid_until=yesterday)
+    if by is not None and not by.jurisdiction(AccountsPerm.ASSIGN_ROLES).covers_path(
+        assignment.place_path
+        or (assignment.handling_unit.region.path if assignment.handling_unit else "")
+    ):
+        raise PermissionDenied(_("只能收回您管辖范围内的角色。"))
+    RoleAssignment.objects.filter(pk=assignment.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
     assignment.refresh_from_db()
     assignment.user.forget_assignments()
-    audit.record("accounts.end_assignment", obj=assignment, actor=by, role=assignment.role.code,
-                 fields=["valid_until"])
+    audit.record(
+        "accounts.end_assignment",
+        obj=assignment,
+        actor=by,
+        role=assignment.role.code,
+        fields=["revoked_at"],
+    )
     return assignment
 
 
@@ -246,8 +300,9 @@ def create_api_token(*, user: User, name: str, expires_at: datetime | None = Non
         raise ValidationError({"expires_at": _("过期时间必须晚于现在。")})
     prefix = secrets.token_hex(4)
     secret = f"shq_{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, token_hash=hash_token(secret),
-                                    expires_at=expires_at)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, token_hash=hash_token(secret), expires_at=expires_at
+    )
     audit.record("accounts.create_api_token", obj=token, actor=user, fields=["name", "expires_at"])
     return IssuedToken(token=token, secret=secret)
 
@@ -256,7 +311,9 @@ def create_api_token(*, user: User, name: str, expires_at: datetime | None = Non
 def revoke_api_token(*, token: ApiToken, by: User) -> None:
     if token.user_id != by.pk:
         raise PermissionDenied(_("只能吊销自己的令牌。"))
-    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     if updated:
         audit.record("accounts.revoke_api_token", obj=token, actor=by, fields=["revoked_at"])
 
@@ -280,9 +337,15 @@ def request_sms_code(*, phone: str, purpose: str = SmsCodePurpose.SIGN_IN) -> No
         if recent.count() >= SMS_DAILY_LIMIT:
             raise ValidationError({"phone": _("该号码今日获取验证码次数已达上限。")})
         code = f"{secrets.randbelow(10**6):06d}"
-        SmsCode.objects.create(phone_index=index, purpose=purpose, code_hash=_code_hash(index, code),
-                               expires_at=now + SMS_CODE_TTL)
-        text = _("【社区服务平台】您的验证码是%(code)s，5分钟内有效。请勿告诉他人。") % {"code": code}
+        SmsCode.objects.create(
+            phone_index=index,
+            purpose=purpose,
+            code_hash=_code_hash(index, code),
+            expires_at=now + SMS_CODE_TTL,
+        )
+        text = _("【社区服务平台】您的验证码是%(code)s，5分钟内有效。请勿告诉他人。") % {
+            "code": code
+        }
         transaction.on_commit(lambda: send_sms(number, text, topic="accounts.sms_code"))
 
 
@@ -307,8 +370,74 @@ def verify_sms_code(*, phone: str, code: str, purpose: str = SmsCodePurpose.SIGN
     return True
 
 
+def totp_device_for_enrolment(*, user: User) -> Any:
+    """The unconfirmed authenticator device a user is enrolling (created on first need)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "default"}
+    )
+    return device
+
+
+@transaction.atomic
+def confirm_totp_device(*, user: User, device: Any, token: str) -> bool:
+    """Confirm enrolment with the first code from the app; only then does the device count."""
+    if device.user_id != user.pk or not device.verify_token(token):
+        audit.record(
+            "auth.second_factor_failed",
+            actor=user,
+            object_type="accounts.User",
+            object_id=str(user.pk),
+            outcome=AuditOutcome.FAILURE,
+        )
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(
+        "auth.second_factor_enrolled",
+        actor=user,
+        object_type="accounts.User",
+        object_id=str(user.pk),
+    )
+    return True
+
+
+@transaction.atomic
+def verify_second_factor(*, user: User, token: str) -> Any:
+    """Check a code from the user's confirmed authenticator; the matching device, or None."""
+    from django_otp import match_token
+
+    device = match_token(user, token)
+    if device is None:
+        audit.record(
+            "auth.second_factor_failed",
+            actor=user,
+            object_type="accounts.User",
+            object_id=str(user.pk),
+            outcome=AuditOutcome.FAILURE,
+        )
+    else:
+        audit.record(
+            "auth.second_factor", actor=user, object_type="accounts.User", object_id=str(user.pk)
+        )
+    return device
+
+
+@transaction.atomic
+def reset_second_factor(*, user: User, by: User) -> None:
+    """A security administrator clears a lost authenticator; the user enrols again at next sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require(by, AccountsPerm.MANAGE_USERS)
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record("accounts.reset_second_factor", obj=user, actor=by, fields=["totp_device"])
+
+
 def purge_expired_sms_codes() -> int:
-    deleted, _rows = SmsCode.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
+    deleted, _rows = SmsCode.objects.filter(
+        expires_at__lt=timezone.now() - timedelta(days=1)
+    ).delete()
     return deleted
 
 

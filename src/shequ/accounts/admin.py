@@ -20,8 +20,12 @@ from shequ.territory.permissions import TerritoryPerm
 
 
 class StaffCreationForm(forms.ModelForm):
-    password = forms.CharField(label=_("初始密码"), strip=False, widget=forms.PasswordInput,
-                               help_text=_("至少10位。请通过安全渠道告知本人，并要求首次登录后修改。"))
+    password = forms.CharField(
+        label=_("初始密码"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=_("至少10位。请通过安全渠道告知本人，并要求首次登录后修改。"),
+    )
 
     class Meta:
         model = User
@@ -49,7 +53,9 @@ class UserAdmin(ScopedAdmin):
         # Staff who hold a role inside the viewer's jurisdiction; residents' accounts are not shown here.
         return visible_staff(request.user)  # type: ignore[arg-type]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = StaffCreationForm
             kwargs["fields"] = ("username", "full_name", "email", "password")
@@ -65,20 +71,69 @@ class UserAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
-            from shequ.core import audit
-
-            obj.save(update_fields=list(form.changed_data) or None)
-            audit.record("accounts.update_user", obj=obj, fields=form.changed_data)
+            original = User.objects.get(pk=obj.pk)
+            actions.update_staff_user(
+                user=original,
+                by=request.user,  # type: ignore[arg-type]
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data.get("email", ""),
+                is_active=form.cleaned_data["is_active"],
+            )
             return
         created = actions.create_staff_user(
-            username=form.cleaned_data["username"], full_name=form.cleaned_data["full_name"],
-            email=form.cleaned_data.get("email", ""), password=form.cleaned_data["password"],
+            username=form.cleaned_data["username"],
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data.get("email", ""),
+            password=form.cleaned_data["password"],
             by=request.user,  # type: ignore[arg-type]
         )
         obj.pk = created.pk
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
-        return super().get_search_results(request, queryset.filter(kind=UserKind.STAFF), search_term)
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> Any:
+        return super().get_search_results(
+            request, queryset.filter(kind=UserKind.STAFF), search_term
+        )
+
+    @admin.action(description=_("重置所选账号的双因素认证"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for user in queryset:
+            actions.reset_second_factor(user=user, by=request.user)  # type: ignore[arg-type]
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        found = super().get_actions(request)
+        if not request.user.has_permission(AccountsPerm.MANAGE_USERS):  # type: ignore[union-attr]
+            found.pop("reset_second_factor", None)
+        return found
+
+    actions = ["reset_second_factor"]
+
+
+class RoleForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = (
+            "code",
+            "name",
+            "name_en",
+            "description",
+            "permissions",
+            "held_at",
+            "requires_2fa",
+            "is_staff_role",
+        )
+
+    def clean_permissions(self) -> list[str]:
+        from shequ.core.permissions import REGISTRY
+
+        codes = self.cleaned_data["permissions"] or []
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ValidationError(_("权限应为权限代码的列表。"))
+        unknown = sorted(set(codes) - set(REGISTRY))
+        if unknown:
+            raise ValidationError(_("未知的权限代码：%(codes)s") % {"codes": "、".join(unknown)})
+        return sorted(set(codes))
 
 
 @admin.register(Role)
@@ -86,6 +141,7 @@ class RoleAdmin(ScopedAdmin):
     view_perm = AccountsPerm.VIEW_USERS
     change_perm = AccountsPerm.MANAGE_USERS
     scoped_model = False  # roles are definitions, not data of a place
+    form = RoleForm
     list_display = ("code", "name", "held_at", "requires_2fa", "is_builtin")
     list_filter = ("held_at", "requires_2fa", "is_builtin")
     search_fields = ("code", "name")
@@ -93,7 +149,15 @@ class RoleAdmin(ScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.is_builtin:
-            return ("code", "name", "name_en", "permissions", "held_at", "is_builtin", "is_staff_role")
+            return (
+                "code",
+                "name",
+                "name_en",
+                "permissions",
+                "held_at",
+                "is_builtin",
+                "is_staff_role",
+            )
         return self.readonly_fields
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
@@ -113,9 +177,14 @@ class RoleAssignmentForm(forms.ModelForm):
             return data
         try:
             actions.check_assignment(
-                user=data["user"], role=data["role"], region=data.get("region"), grid=data.get("grid"),
-                handling_unit=data.get("handling_unit"), valid_from=data.get("valid_from"),
-                valid_until=data.get("valid_until"), by=self.granted_by,
+                user=data["user"],
+                role=data["role"],
+                region=data.get("region"),
+                grid=data.get("grid"),
+                handling_unit=data.get("handling_unit"),
+                valid_from=data.get("valid_from"),
+                valid_until=data.get("valid_until"),
+                by=self.granted_by,
             )
         except PermissionDenied as exc:
             raise ValidationError(str(exc)) from exc
@@ -133,7 +202,9 @@ class RoleAssignmentAdmin(ScopedAdmin):
     raw_id_fields = ("user", "region", "grid", "handling_unit")
     list_select_related = ("user", "role", "region", "grid", "handling_unit")
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         form.granted_by = request.user
         return form
@@ -144,8 +215,13 @@ class RoleAssignmentAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         created = actions.assign_role(
-            user=obj.user, role=obj.role, region=obj.region, grid=obj.grid,
-            handling_unit=obj.handling_unit, valid_from=obj.valid_from, valid_until=obj.valid_until,
+            user=obj.user,
+            role=obj.role,
+            region=obj.region,
+            grid=obj.grid,
+            handling_unit=obj.handling_unit,
+            valid_from=obj.valid_from,
+            valid_until=obj.valid_until,
             by=request.user,  # type: ignore[arg-type]
         )
         obj.pk = created.pk

@@ -40,8 +40,15 @@ def _home_place(user: Any) -> Any:
 
 def _record_session_event(action: str, user: Any) -> None:
     roles = ",".join(sorted({a.role.code for a in user.active_assignments()}))
-    audit.record(action, actor=user, role=roles[:40], region=_home_place(user),
-                 object_type="accounts.User", object_id=str(user.pk), object_repr=user.get_username())
+    audit.record(
+        action,
+        actor=user,
+        role=roles[:40],
+        region=_home_place(user),
+        object_type="accounts.User",
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+    )
 
 
 @receiver(user_logged_in, dispatch_uid="shequ-audit-login")

@@ -17,13 +17,19 @@ class StaffBackend(BaseBackend):
     """Staff: username + password (Argon2)."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **_: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **_: Any,
     ) -> User | None:
         if not username or not password:
             return None
         user = User.objects.filter(username=username, kind=UserKind.STAFF).first()
         if user is None:
-            User().set_password(password)  # same work either way: no timing hint that the name exists
+            User().set_password(
+                password
+            )  # same work either way: no timing hint that the name exists
             return None
         if user.check_password(password) and user.is_active:
             return user
@@ -37,7 +43,11 @@ class ResidentBackend(BaseBackend):
     """Residents: mainland mobile number + password. The number is found by its blind index."""
 
     def authenticate(
-        self, request: HttpRequest | None, phone: str | None = None, password: str | None = None, **_: Any
+        self,
+        request: HttpRequest | None,
+        phone: str | None = None,
+        password: str | None = None,
+        **_: Any,
     ) -> User | None:
         if not phone or not password:
             return None

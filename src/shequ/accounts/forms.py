@@ -13,10 +13,16 @@ from shequ.core.validators import validate_phone
 
 
 class StaffLoginForm(StyledForm):
-    username = forms.CharField(label=_("用户名"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("密码"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
@@ -49,8 +55,11 @@ class PhoneField(forms.CharField):
 
 class ResidentLoginForm(StyledForm):
     phone = PhoneField()
-    password = forms.CharField(label=_("密码"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
@@ -73,26 +82,41 @@ class PhoneForm(StyledForm):
 
 class CodeLoginForm(StyledForm):
     phone = PhoneField()
-    sms_code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
-                               widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                             "inputmode": "numeric"}))
+    sms_code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class RegisterForm(CodeLoginForm):
     full_name = forms.CharField(label=_("姓名"), max_length=100)
-    password = forms.CharField(label=_("设置密码"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text=_("至少10位，不要只用数字。"))
+    password = forms.CharField(
+        label=_("设置密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少10位，不要只用数字。"),
+    )
 
 
 class PasswordChangeForm(StyledForm):
-    old_password = forms.CharField(label=_("原密码"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label=_("新密码"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                   help_text=_("至少10位，不要只用数字，不要与用户名相似。"))
-    new_password_again = forms.CharField(label=_("再次输入新密码"), strip=False,
-                                         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("原密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少10位，不要只用数字，不要与用户名相似。"),
+    )
+    new_password_again = forms.CharField(
+        label=_("再次输入新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -102,11 +126,20 @@ class PasswordChangeForm(StyledForm):
 
 
 class OtpForm(StyledForm):
-    otp_token = forms.CharField(label=_("动态验证码"), max_length=8, min_length=6,
-                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                              "inputmode": "numeric", "autofocus": True}))
+    otp_token = forms.CharField(
+        label=_("动态验证码"),
+        max_length=8,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
 
 
 class ApiTokenForm(StyledForm):
-    name = forms.CharField(label=_("令牌名称"), max_length=80, help_text=_("例如：数据对接、统计脚本"))
-    expires_in_days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
+    name = forms.CharField(
+        label=_("令牌名称"), max_length=80, help_text=_("例如：数据对接、统计脚本")
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("有效天数"), min_value=1, max_value=365, initial=90
+    )

@@ -15,7 +15,9 @@ def username_from(request: HttpRequest, credentials: dict[str, Any] | None) -> s
     if credentials.get("username"):
         return str(credentials["username"])[:150]
     if credentials.get("phone"):
-        return "phone:" + crypto.blind_index("phone", normalize_phone(str(credentials["phone"])))[:24]
+        return (
+            "phone:" + crypto.blind_index("phone", normalize_phone(str(credentials["phone"])))[:24]
+        )
     data = getattr(request, "POST", {})
     if data.get("username"):
         return str(data["username"])[:150]

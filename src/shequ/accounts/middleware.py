@@ -25,7 +25,11 @@ class SecondFactorMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "second_factor_required", "message": "Second factor required", "errors": []},
+                    {
+                        "code": "second_factor_required",
+                        "message": "Second factor required",
+                        "errors": [],
+                    },
                     status=403,
                 )
             return redirect("accounts:two_factor")

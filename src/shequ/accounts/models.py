@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core import calendar
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.scoping import Jurisdiction
 from shequ.core.validators import normalize_phone
@@ -27,6 +28,11 @@ class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username=username)
 
+    def create_superuser(self, *args: object, **kwargs: object) -> User:
+        raise RuntimeError(
+            "shequ has no superuser: create the first administrators with `shequ manage create_admin`"
+        )
+
 
 class User(AbstractBaseUser):
     """A person who signs in. Staff sign in by username; residents by their mobile number.
@@ -36,7 +42,9 @@ class User(AbstractBaseUser):
     """
 
     username = models.CharField(_("用户名"), max_length=150, unique=True)
-    kind = models.CharField(_("类型"), max_length=10, choices=UserKind.choices, default=UserKind.STAFF)
+    kind = models.CharField(
+        _("类型"), max_length=10, choices=UserKind.choices, default=UserKind.STAFF
+    )
     full_name = models.CharField(_("姓名"), max_length=100)
     phone = EncryptedTextField(_("手机号"), blank=True)
     phone_index = BlindIndexField(source="phone", kind="phone", normalizer=normalize_phone)
@@ -84,7 +92,7 @@ class User(AbstractBaseUser):
         """Assignments valid today, with role, region and grid loaded; cached on the instance."""
         cached: list[RoleAssignment] | None = getattr(self, "_assignments_cache", None)
         if cached is None:
-            today = timezone.localdate()
+            today = calendar.localdate()
             cached = list(
                 RoleAssignment.objects.filter(user=self)
                 .valid_on(today)
@@ -192,6 +200,7 @@ class HandlingUnit(models.Model):
 
     scope_region_field = "region"
     scope_grid_field = None
+    scope_unit_field = "self"
 
     class Meta:
         verbose_name = _("承办单位")
@@ -207,6 +216,7 @@ class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
         return self.filter(
             models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=day),
             models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day),
+            revoked_at__isnull=True,
         )
 
 
@@ -239,6 +249,16 @@ class RoleAssignment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # Revoking keeps the row: who held which role where, and until when, stays answerable.
+    revoked_at = models.DateTimeField(_("收回时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("收回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -333,7 +353,9 @@ class SmsCode(models.Model):
     class Meta:
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
-        indexes = [models.Index(fields=["phone_index", "purpose", "created_at"], name="smscode_lookup_idx")]
+        indexes = [
+            models.Index(fields=["phone_index", "purpose", "created_at"], name="smscode_lookup_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

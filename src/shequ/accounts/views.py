@@ -21,7 +21,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.accounts import actions, forms
@@ -51,13 +50,13 @@ def _apply_form_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def lockout_response(request: HttpRequest, credentials: dict | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    return render(
-        request,
-        "accounts/locked.html",
-        {"minutes": 30},
-        status=429,
-    )
+def lockout_response(
+    request: HttpRequest, credentials: dict | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    from django.conf import settings
+
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 
 def staff_login(request: HttpRequest) -> HttpResponse:
@@ -67,7 +66,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
         return HttpResponseRedirect(_next_url(request))
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 def resident_login(request: HttpRequest) -> HttpResponse:
@@ -98,27 +99,44 @@ def send_sms_code(request: HttpRequest) -> HttpResponse:
     else:
         message, ok, status = " ".join(e for errs in form.errors.values() for e in errs), False, 400
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "accounts/_sms_status.html", {"message": message, "ok": ok}, status=status)
+        return render(
+            request, "accounts/_sms_status.html", {"message": message, "ok": ok}, status=status
+        )
     if ok:
         messages.success(request, message)
     else:
         messages.error(request, message)
-    target = "accounts:resident_register" if purpose == SmsCodePurpose.REGISTER else "accounts:resident_code_login"
-    return redirect(f"{reverse(target)}?phone={form.cleaned_data.get('phone', '') if form.is_valid() else ''}")
+    target = (
+        "accounts:resident_register"
+        if purpose == SmsCodePurpose.REGISTER
+        else "accounts:resident_code_login"
+    )
+    return redirect(
+        f"{reverse(target)}?phone={form.cleaned_data.get('phone', '') if form.is_valid() else ''}"
+    )
 
 
 def resident_code_login(request: HttpRequest) -> HttpResponse:
-    form = forms.CodeLoginForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    form = forms.CodeLoginForm(
+        request.POST or None, initial={"phone": request.GET.get("phone", "")}
+    )
     if request.method == "POST" and form.is_valid():
         from shequ.accounts.queries import resident_by_phone
 
         phone = form.cleaned_data["phone"]
         user = resident_by_phone(phone)
-        if actions.verify_sms_code(phone=phone, code=form.cleaned_data["sms_code"]) and user is not None:
+        if (
+            actions.verify_sms_code(phone=phone, code=form.cleaned_data["sms_code"])
+            and user is not None
+        ):
             login(request, user, backend=RESIDENT_BACKEND)
             return HttpResponseRedirect(_next_url(request))
-        audit.record("auth.sign_in_failed", actor_name=mask_phone(phone), object_type="accounts.User",
-                     outcome=AuditOutcome.FAILURE)
+        audit.record(
+            "auth.sign_in_failed",
+            actor_name=mask_phone(phone),
+            object_type="accounts.User",
+            outcome=AuditOutcome.FAILURE,
+        )
         form.add_error("sms_code", _("验证码不正确、已过期，或该手机号尚未注册。"))
     return render(request, "accounts/resident_code_login.html", {"form": form})
 
@@ -197,28 +215,22 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if confirmed:
         if request.method == "POST" and form.is_valid():
             throttled = _otp_throttled(user)
-            device = match_token(user, form.cleaned_data["otp_token"])
+            device = actions.verify_second_factor(user=user, token=form.cleaned_data["otp_token"])  # type: ignore[arg-type]
             if device is not None:
                 otp_login(request, device)
-                audit.record("auth.second_factor", actor=user, object_type="accounts.User",
-                             object_id=str(user.pk))
                 return HttpResponseRedirect(_next_url(request))
-            audit.record("auth.second_factor_failed", actor=user, object_type="accounts.User",
-                         object_id=str(user.pk), outcome=AuditOutcome.FAILURE)
             form.add_error("otp_token", _otp_failure_message(throttled))
         if getattr(user, "is_verified", lambda: False)():
             return render(request, "accounts/two_factor_done.html", {})
         return render(request, "accounts/two_factor_verify.html", {"form": form})
 
-    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "default"})
+    device = actions.totp_device_for_enrolment(user=user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         throttled = _otp_throttled(user)
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if actions.confirm_totp_device(
+            user=user, device=device, token=form.cleaned_data["otp_token"]
+        ):  # type: ignore[arg-type]
             otp_login(request, device)
-            audit.record("auth.second_factor_enrolled", actor=user, object_type="accounts.User",
-                         object_id=str(user.pk))
             messages.success(request, _("双因素认证已启用。"))
             return HttpResponseRedirect(_next_url(request))
         form.add_error("otp_token", _otp_failure_message(throttled))
@@ -226,8 +238,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor_setup.html",
-        {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": secret,
-         "required": user.requires_second_factor()},  # type: ignore[union-attr]
+        {
+            "form": form,
+            "qr_svg": _qr_svg(device.config_url),
+            "secret": secret,
+            "required": user.requires_second_factor(),
+        },  # type: ignore[union-attr]
     )
 
 
@@ -250,7 +266,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         else:
             form = forms.ApiTokenForm()
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
-    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "issued": issued})
+    return render(
+        request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "issued": issued}
+    )
 
 
 @login_required

@@ -28,11 +28,17 @@ class ShequAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_authenticated and user.has_permission(CorePerm.USE_ADMIN))  # type: ignore[union-attr]
+        return bool(
+            user.is_active and user.is_authenticated and user.has_permission(CorePerm.USE_ADMIN)
+        )  # type: ignore[union-attr]
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         # One sign-in path for everyone (lockout, audit, second factor): the platform's own.
-        return redirect(f"{reverse('accounts:login')}?next={request.GET.get('next', reverse('admin:index'))}")
+        return redirect(
+            f"{reverse('accounts:login')}?next={request.GET.get('next', reverse('admin:index'))}"
+        )
 
 
 class ShequAdminConfig(AdminConfig):
@@ -53,7 +59,9 @@ class ScopedAdmin(admin.ModelAdmin):
     view_perm: str = ""
     change_perm: str = ""
     delete_perm: str = ""
-    scope_perm: str | None = None  # jurisdiction of which permission filters the rows; None = view_perm
+    scope_perm: str | None = (
+        None  # jurisdiction of which permission filters the rows; None = view_perm
+    )
     scoped_model = True
 
     def _has(self, request: HttpRequest, perm: str) -> bool:
@@ -83,5 +91,7 @@ class ScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         related = db_field.related_model
         if hasattr(related, "scope_region_field") and "queryset" not in kwargs:
-            kwargs["queryset"] = scoped(related._default_manager.all(), request.user, self.scope_perm or self.view_perm)
+            kwargs["queryset"] = scoped(
+                related._default_manager.all(), request.user, self.scope_perm or self.view_perm
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

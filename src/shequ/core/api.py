@@ -31,13 +31,20 @@ class ErrorOut(Schema):
 class ApiError(Exception):
     """Raise from an endpoint for a clear, coded failure."""
 
-    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors or []
 
 
 def error_response(
-    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
 ) -> HttpResponse:
     return api.create_response(
         request, {"code": code, "message": message, "errors": errors or []}, status=status
@@ -47,7 +54,11 @@ def error_response(
 def _ninja_field_errors(exc: NinjaValidationError) -> list[dict[str, str]]:
     errors = []
     for item in exc.errors:
-        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path", "payload")]
+        loc = [
+            str(part)
+            for part in item.get("loc", [])
+            if part not in ("body", "query", "path", "payload")
+        ]
         errors.append({"field": ".".join(loc), "message": str(item.get("msg", ""))})
     return errors
 
@@ -60,7 +71,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         return error_response(
-            api, request, 422, "invalid", _("提交的数据有误，请检查标出的字段。"), _ninja_field_errors(exc)
+            api,
+            request,
+            422,
+            "invalid",
+            _("提交的数据有误，请检查标出的字段。"),
+            _ninja_field_errors(exc),
         )
 
     @api.exception_handler(ValidationError)
@@ -73,7 +89,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
             ]
         else:
             errors = [{"field": "", "message": str(message)} for message in exc.messages]
-        return error_response(api, request, 422, "invalid", _("提交的数据有误，请检查标出的字段。"), errors)
+        return error_response(
+            api, request, 422, "invalid", _("提交的数据有误，请检查标出的字段。"), errors
+        )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -84,16 +102,28 @@ def install_error_handlers(api: NinjaAPI) -> None:
             "token_revoked": _("接口令牌已被吊销。"),
             "unauthenticated": _("请先登录或提供有效的接口令牌。"),
         }
-        return error_response(api, request, 401, reason, messages.get(reason, messages["unauthenticated"]))
+        return error_response(
+            api, request, 401, reason, messages.get(reason, messages["unauthenticated"])
+        )
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return error_response(api, request, 404, "not_found", _("找不到该对象，或不在您的管辖范围内。"))
+        return error_response(
+            api, request, 404, "not_found", _("找不到该对象，或不在您的管辖范围内。")
+        )
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "throttled"}
-        return error_response(api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+        codes = {
+            400: "bad_request",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "throttled",
+        }
+        return error_response(
+            api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc)
+        )
 
 
 class PageOut(Schema):

@@ -10,12 +10,18 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RequestContext:
-    user: Any = None
+    request: Any = None
     ip: str | None = None
     channel: str = "web"
 
+    @property
+    def user(self) -> Any:
+        # Read when needed, not when the request began: API token authentication sets the user later.
+        return getattr(self.request, "user", None)
 
-_current: ContextVar[RequestContext] = ContextVar("shequ_request_context", default=RequestContext())
+
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar("shequ_request_context", default=_EMPTY)
 
 
 def current() -> RequestContext:

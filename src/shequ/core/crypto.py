@@ -50,7 +50,11 @@ class KeyRing:
 
     @classmethod
     def from_config(
-        cls, config: dict[str, Any], *, cipher: str = "aes-256-gcm", blind_index: str = "hmac-sha256"
+        cls,
+        config: dict[str, Any],
+        *,
+        cipher: str = "aes-256-gcm",
+        blind_index: str = "hmac-sha256",
     ) -> KeyRing:
         keys = {kid: base64.b64decode(value) for kid, value in config["keys"].items()}
         for kid, key in keys.items():
@@ -60,6 +64,10 @@ class KeyRing:
             raise ValueError(f"unknown cipher {cipher!r}; choose one of {sorted(ALG_CODES)}")
         if blind_index not in ("hmac-sha256", "hmac-sm3"):
             raise ValueError(f"unknown blind index {blind_index!r}")
+        if config.get("active") not in keys:
+            raise ValueError("the key ring's active key id is not among its keys")
+        if len(base64.b64decode(config["index_key"])) < 32:
+            raise ValueError("the blind-index key must be at least 32 bytes")
         return cls(
             active=config["active"],
             keys=keys,

@@ -82,7 +82,12 @@ class BlindIndexField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
         kwargs["kind"] = self.kind
-        for key, default in (("max_length", 64), ("editable", False), ("db_index", True), ("blank", True)):
+        for key, default in (
+            ("max_length", 64),
+            ("editable", False),
+            ("db_index", True),
+            ("blank", True),
+        ):
             if kwargs.get(key) == default:
                 kwargs.pop(key)
         return name, path, args, kwargs

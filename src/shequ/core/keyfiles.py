@@ -25,7 +25,7 @@ def _warn(message: str) -> None:
     print(f"\n*** shequ: {message}\n", file=sys.stderr)
 
 
-def _read_or_create(path: Path, make: Any, what: str) -> str:
+def _read_or_create(path: Path, make: Any, what: str, consequence: str) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +36,7 @@ def _read_or_create(path: Path, make: Any, what: str) -> str:
         handle.write(value)
     _warn(
         f"generated a new {what} in {path}. This is fine for a local trial; in production set it "
-        "from a secret store and back it up — without it encrypted data cannot be read."
+        f"from a secret store and back it up. {consequence}"
     )
     return value
 
@@ -48,7 +48,12 @@ def secret_key(var_dir: Path, *, production: bool) -> str:
         return Path(file).read_text(encoding="utf-8").strip()
     if production:
         raise MissingKeyError("SHEQU_SECRET_KEY or SHEQU_SECRET_KEY_FILE must be set in production")
-    return _read_or_create(var_dir / "secret_key", lambda: secrets.token_urlsafe(50), "secret key")
+    return _read_or_create(
+        var_dir / "secret_key",
+        lambda: secrets.token_urlsafe(50),
+        "secret key",
+        "Changing it signs everyone out and voids pending SMS codes.",
+    )
 
 
 def new_key_ring() -> str:
@@ -71,7 +76,12 @@ def data_keys(var_dir: Path, *, production: bool) -> dict[str, Any]:
     elif production:
         raise MissingKeyError("SHEQU_DATA_KEYS or SHEQU_DATA_KEYS_FILE must be set in production")
     else:
-        raw = _read_or_create(var_dir / "data_keys.json", new_key_ring, "data-encryption key ring")
+        raw = _read_or_create(
+            var_dir / "data_keys.json",
+            new_key_ring,
+            "data-encryption key ring",
+            "Without it the encrypted personal data cannot be read.",
+        )
     ring: dict[str, Any] = json.loads(raw)
     if ring.get("active") not in ring.get("keys", {}) or not ring.get("index_key"):
         raise MissingKeyError("the data key ring must name an active key and hold an index_key")

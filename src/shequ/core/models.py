@@ -36,7 +36,8 @@ class AuditEvent(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Never touched when a user row goes: the trigger refuses UPDATE, and actor_name keeps the name.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

@@ -43,4 +43,9 @@ class Under(Lookup):
         if connection.vendor == "postgresql":
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             return f"{lhs} LIKE %s", [*lhs_params, escaped + "%"]
-        return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, prefix, *lhs_params, upper_bound(prefix)]
+        return f"({lhs} >= %s AND {lhs} < %s)", [
+            *lhs_params,
+            prefix,
+            *lhs_params,
+            upper_bound(prefix),
+        ]

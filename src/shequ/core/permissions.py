@@ -6,6 +6,7 @@ A role (``accounts.Role``) is a bundle of codes; a user holds a role at a place 
 from __future__ import annotations
 
 from enum import StrEnum
+
 from django.utils.translation import gettext_lazy as _
 
 REGISTRY: dict[str, PermissionCode] = {}

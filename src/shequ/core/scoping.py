@@ -5,8 +5,9 @@ screen goes through. ``get_scoped_or_404`` answers 404 — not 403 — for anyth
 existence of an object elsewhere is not revealed.
 
 The user object supplies ``jurisdiction(perm)`` (``accounts.User`` implements it); a model declares where
-its territory is with ``scope_region_field`` (a lookup to a ``Region``, or ``"self"``) and
-``scope_grid_field`` (a lookup to a ``Grid``, ``"self"`` or ``None``).
+its territory is with ``scope_region_field`` (a lookup to a ``Region``, or ``"self"``),
+``scope_grid_field`` (a lookup to a ``Grid``, ``"self"`` or ``None``) and, for work handed to
+departments, ``scope_unit_field`` (a lookup to a ``HandlingUnit``, or ``"self"``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def scope_q(model: type[models.Model], jurisdiction: Jurisdiction) -> Q | None:
     """The filter for ``model`` rows inside ``jurisdiction``; ``None`` when nothing is visible."""
     region_field: str | None = getattr(model, "scope_region_field", None)
     grid_field: str | None = getattr(model, "scope_grid_field", None)
-    if region_field is None and grid_field is None:
+    unit_field: str | None = getattr(model, "scope_unit_field", None)
+    if region_field is None and grid_field is None and unit_field is None:
         raise TypeError(f"{model.__name__} declares no scope_region_field / scope_grid_field")
     conditions: list[Q] = []
     if region_field is not None:
@@ -71,6 +73,9 @@ def scope_q(model: type[models.Model], jurisdiction: Jurisdiction) -> Q | None:
         # Rows that belong to a community but to no grid: a grid's holder sees their own community's.
         lookup = _lookup(region_field)
         conditions += [Q(**{lookup: p}) for p in jurisdiction.grid_community_paths]
+    if unit_field is not None and jurisdiction.unit_ids:
+        lookup = "pk__in" if unit_field == "self" else f"{unit_field}__in"
+        conditions.append(Q(**{lookup: list(jurisdiction.unit_ids)}))
     if not conditions:
         return None
     combined = conditions[0]

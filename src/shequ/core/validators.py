@@ -65,9 +65,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
         ) from None
     today = today or timezone.localdate()
     if born > today or born.year < 1880:
-        raise ValidationError(
-            _("身份证号码中的出生日期不合理。"), code="id_number_birth_date"
-        )
+        raise ValidationError(_("身份证号码中的出生日期不合理。"), code="id_number_birth_date")
     if id_check_character(number[:17]) != number[17]:
         raise ValidationError(
             _("身份证号码校验位不正确，请核对是否输错。"), code="id_number_checksum"
@@ -76,7 +74,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
 
 
 def id_sex(number: str) -> str:
-    """"male" or "female", from the parity of the 17th digit."""
+    """ "male" or "female", from the parity of the 17th digit."""
     return "male" if int(number[16]) % 2 else "female"
 
 
@@ -124,9 +122,7 @@ def validate_uscc(value: str) -> str:
             _("统一社会信用代码的登记管理部门或机构类别代码不正确。"), code="uscc_category"
         )
     if not code[2:8].isdigit():
-        raise ValidationError(
-            _("统一社会信用代码的第3至8位应为行政区划代码。"), code="uscc_area"
-        )
+        raise ValidationError(_("统一社会信用代码的第3至8位应为行政区划代码。"), code="uscc_area")
     if uscc_check_character(code[:17]) != code[17]:
         raise ValidationError(
             _("统一社会信用代码校验位不正确，请核对是否输错。"), code="uscc_checksum"
@@ -150,7 +146,5 @@ def normalize_phone(value: str) -> str:
 def validate_phone(value: str) -> str:
     number = normalize_phone(value)
     if not _PHONE_RE.match(number):
-        raise ValidationError(
-            _("请输入11位中国大陆手机号码（以1开头）。"), code="phone_format"
-        )
+        raise ValidationError(_("请输入11位中国大陆手机号码（以1开头）。"), code="phone_format")
     return number

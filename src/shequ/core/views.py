@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import audit, queries
+from shequ.core.exports import safe_row
 from shequ.core.forms import StyledForm
 from shequ.core.models import AuditOutcome
 from shequ.core.permissions import CorePerm
@@ -29,10 +30,16 @@ class AuditFilterForm(StyledForm):
     outcome = forms.ChoiceField(
         label=gettext_lazy("结果"), required=False, choices=[("", "—"), *AuditOutcome.choices]
     )
-    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=gettext_lazy("起始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
@@ -48,12 +55,27 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
-    page = Paginator(events.only(
-        "at", "actor_name", "role", "region_code", "action", "object_type", "object_id",
-        "object_repr", "fields", "reason", "ip", "outcome",
-    ), 50).get_page(request.GET.get("page"))
+    page = Paginator(
+        events.only(
+            "at",
+            "actor_name",
+            "role",
+            "region_code",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "fields",
+            "reason",
+            "ip",
+            "outcome",
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
     can_export = request.user.has_permission(CorePerm.EXPORT_AUDIT)  # type: ignore[union-attr]
-    return render(request, "core/audit_list.html", {"form": form, "page_obj": page, "can_export": can_export})
+    return render(
+        request, "core/audit_list.html", {"form": form, "page_obj": page, "can_export": can_export}
+    )
 
 
 class _Echo:
@@ -67,22 +89,55 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         raise PermissionDenied
     form, events = _filtered(request)
     with transaction.atomic():
-        audit.record("core.export_audit", object_type="core.AuditEvent",
-                     object_repr=_("审计日志导出"), fields=sorted(k for k, v in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items() if v))
+        audit.record(
+            "core.export_audit",
+            object_type="core.AuditEvent",
+            object_repr=_("审计日志导出"),
+            fields=sorted(
+                k
+                for k, v in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items()
+                if v
+            ),
+        )
     writer = csv.writer(_Echo())
-    header = [_("时间"), _("操作人"), _("角色"), _("区域代码"), _("操作"), _("对象类型"), _("对象标识"),
-              _("对象"), _("字段"), _("事由"), _("IP 地址"), _("结果")]
+    header = [
+        _("时间"),
+        _("操作人"),
+        _("角色"),
+        _("区域代码"),
+        _("操作"),
+        _("对象类型"),
+        _("对象标识"),
+        _("对象"),
+        _("字段"),
+        _("事由"),
+        _("IP 地址"),
+        _("结果"),
+    ]
     tz = timezone.get_current_timezone()
 
     def rows() -> Iterator[str]:
         yield "\ufeff"  # so that Excel opens the UTF-8 file correctly
         yield writer.writerow(header)
         for event in events.iterator(chunk_size=2000):
-            yield writer.writerow([
-                event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), event.actor_name, event.role,
-                event.region_code, event.action, event.object_type, event.object_id, event.object_repr,
-                " ".join(event.fields), event.reason, event.ip or "", event.outcome,
-            ])
+            yield writer.writerow(
+                safe_row(
+                    [
+                        event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                        event.actor_name,
+                        event.role,
+                        event.region_code,
+                        event.action,
+                        event.object_type,
+                        event.object_id,
+                        event.object_repr,
+                        " ".join(event.fields),
+                        event.reason,
+                        event.ip or "",
+                        event.outcome,
+                    ]
+                )
+            )
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

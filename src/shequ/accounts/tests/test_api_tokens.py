@@ -45,8 +45,12 @@ def test_token_acts_as_its_user_within_their_territory(client: Client) -> None:
     me = api.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert me.status_code == 200
     assert me.json()["username"] == "township_staff"
-    inside = api.get("/api/v1/territory/regions/320302001001", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    outside = api.get("/api/v1/territory/regions/320303001001", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    inside = api.get(
+        "/api/v1/territory/regions/320302001001", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+    outside = api.get(
+        "/api/v1/territory/regions/320303001001", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
     assert inside.status_code == 200
     assert outside.status_code == 404
     assert outside.json()["code"] == "not_found"

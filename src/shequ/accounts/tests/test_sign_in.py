@@ -28,7 +28,9 @@ def _staff_with_password(world, role_code: str) -> User:
 def test_staff_sign_in_lands_on_console_and_is_audited(client: Client) -> None:
     world = build_world()
     user = _staff_with_password(world, "township_staff")
-    response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
     assert response.status_code == 302 and response.url == "/"
     home = client.get("/")
     assert "需要我关注的事" in home.content.decode()
@@ -40,10 +42,14 @@ def test_staff_sign_in_lands_on_console_and_is_audited(client: Client) -> None:
 def test_wrong_password_says_so_and_is_audited(client: Client) -> None:
     world = build_world()
     user = _staff_with_password(world, "township_staff")
-    response = client.post(reverse("accounts:login"), {"username": user.username, "password": "nope"})
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": "nope"}
+    )
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.content.decode()
-    assert AuditEvent.objects.filter(action="auth.sign_in_failed", actor_name=user.username).exists()
+    assert AuditEvent.objects.filter(
+        action="auth.sign_in_failed", actor_name=user.username
+    ).exists()
 
 
 def test_english_sign_in_error(client: Client) -> None:
@@ -58,8 +64,12 @@ def test_repeated_failures_lock_the_account(client: Client) -> None:
     world = build_world()
     user = _staff_with_password(world, "community_staff")
     for _ in range(5):
-        client.post(reverse("accounts:login"), {"username": user.username, "password": "wrong-guess"})
-    locked = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+        client.post(
+            reverse("accounts:login"), {"username": user.username, "password": "wrong-guess"}
+        )
+    locked = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
     assert locked.status_code == 429
     assert "账号已暂时锁定" in locked.content.decode()
     assert "_auth_user_id" not in client.session
@@ -118,21 +128,34 @@ def test_resident_registers_with_sms_code_and_signs_in(
     caplog.set_level("INFO")
     phone = "13812345678"
     with django_capture_on_commit_callbacks(execute=True):
-        sent = client.post(reverse("accounts:send_sms_code"), {"phone": phone, "purpose": "register"})
+        sent = client.post(
+            reverse("accounts:send_sms_code"), {"phone": phone, "purpose": "register"}
+        )
     assert sent.status_code == 302
     assert phone not in caplog.text, "the full number must never be logged"
     code = _code_from_console(caplog)
-    wrong = client.post(reverse("accounts:resident_register"),
-                        {"phone": phone, "sms_code": "000000" if code != "000000" else "111111",
-                         "full_name": "王大妈", "password": "Sunny-garden-88"})
+    wrong = client.post(
+        reverse("accounts:resident_register"),
+        {
+            "phone": phone,
+            "sms_code": "000000" if code != "000000" else "111111",
+            "full_name": "王大妈",
+            "password": "Sunny-garden-88",
+        },
+    )
     assert "验证码不正确或已过期" in wrong.content.decode()
     assert not User.objects.filter(full_name="王大妈").exists()
-    response = client.post(reverse("accounts:resident_register"),
-                           {"phone": phone, "sms_code": code, "full_name": "王大妈", "password": "Sunny-garden-88"})
+    response = client.post(
+        reverse("accounts:resident_register"),
+        {"phone": phone, "sms_code": code, "full_name": "王大妈", "password": "Sunny-garden-88"},
+    )
     assert response.status_code == 302
     assert "我的消息" in client.get("/").content.decode()
     client.post(reverse("accounts:logout"))
-    again = client.post(reverse("accounts:resident_login"), {"phone": "+86 138-1234-5678", "password": "Sunny-garden-88"})
+    again = client.post(
+        reverse("accounts:resident_login"),
+        {"phone": "+86 138-1234-5678", "password": "Sunny-garden-88"},
+    )
     assert again.status_code == 302
 
 
@@ -143,9 +166,13 @@ def test_resident_phone_is_validated(client: Client) -> None:
 
 def test_sms_codes_are_rate_limited(client: Client, settings) -> None:
     settings.SHEQU_SMS_BACKEND = "database"
-    first = client.post(reverse("accounts:send_sms_code"), {"phone": "13812345678"}, HTTP_HX_REQUEST="true")
+    first = client.post(
+        reverse("accounts:send_sms_code"), {"phone": "13812345678"}, HTTP_HX_REQUEST="true"
+    )
     assert first.status_code == 200
-    second = client.post(reverse("accounts:send_sms_code"), {"phone": "13812345678"}, HTTP_HX_REQUEST="true")
+    second = client.post(
+        reverse("accounts:send_sms_code"), {"phone": "13812345678"}, HTTP_HX_REQUEST="true"
+    )
     assert second.status_code == 400
     assert "验证码发送太频繁" in second.content.decode()
 
@@ -161,8 +188,12 @@ def test_sms_code_sign_in_gives_up_after_five_wrong_codes(
     code = _code_from_console(caplog)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
-        client.post(reverse("accounts:resident_code_login"), {"phone": "19900000001", "sms_code": wrong})
-    late = client.post(reverse("accounts:resident_code_login"), {"phone": "19900000001", "sms_code": code})
+        client.post(
+            reverse("accounts:resident_code_login"), {"phone": "19900000001", "sms_code": wrong}
+        )
+    late = client.post(
+        reverse("accounts:resident_code_login"), {"phone": "19900000001", "sms_code": code}
+    )
     assert late.status_code == 200, "a code guessed at must be void after five tries"
 
 
@@ -183,6 +214,8 @@ def test_oversized_body_is_refused_clearly(client: Client, settings) -> None:
 def test_open_redirect_is_not_followed(client: Client) -> None:
     world = build_world()
     user = _staff_with_password(world, "community_staff")
-    response = client.post(reverse("accounts:login") + "?next=https://evil.example/",
-                           {"username": user.username, "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        reverse("accounts:login") + "?next=https://evil.example/",
+        {"username": user.username, "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.status_code == 302 and response.url == "/"
