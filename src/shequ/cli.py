@@ -1,12 +1,12 @@
 """The ``shequ`` command: run, set up and operate the platform.
 
-    shequ setup                 migrate, collect static files, load the territory and demo if empty
-    shequ serve [--bind H:P] [--workers N]
-    shequ demo [--reset] [--scale X]
-    shequ load-territory FILE
-    shequ check                 deployment self-check
-    shequ worker | beat         Celery worker / scheduler (when a broker is configured)
-    shequ manage ARGS…          any Django management command
+shequ setup                 migrate, collect static files, load the territory and demo if empty
+shequ serve [--bind H:P] [--workers N]
+shequ demo [--reset] [--scale X]
+shequ load-territory FILE
+shequ check                 deployment self-check
+shequ worker | beat         Celery worker / scheduler (when a broker is configured)
+shequ manage ARGS…          any Django management command
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def cmd_setup(options: argparse.Namespace) -> int:
 
     from shequ import provision
 
-    return provision.run(call_command, with_demo=not options.no_demo, accounts_file=options.accounts_file)
+    return provision.run(
+        call_command, with_demo=not options.no_demo, accounts_file=options.accounts_file
+    )
 
 
 def cmd_serve(options: argparse.Namespace) -> int:
@@ -50,7 +52,7 @@ def cmd_serve(options: argparse.Namespace) -> int:
     scheduler = None
     if not settings.CELERY_BROKER_URL and not options.no_scheduler:
         # No broker: periodic jobs run in a sidecar process beside the web workers.
-        scheduler = subprocess.Popen([sys.executable, "-m", "shequ.cli", "scheduler"])  # noqa: S603
+        scheduler = subprocess.Popen([sys.executable, "-m", "shequ.cli", "scheduler"])
     try:
         server.serve(bind=options.bind, workers=options.workers)
     finally:
@@ -103,7 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] in ("worker", "beat"):
         sys.exit(_celery([argv[0], "--loglevel=INFO", *argv[1:]]))
 
-    parser = argparse.ArgumentParser(prog="shequ", description="社区服务平台 / shequ community platform")
+    parser = argparse.ArgumentParser(
+        prog="shequ", description="社区服务平台 / shequ community platform"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_setup = sub.add_parser("setup", help="migrate, collect static files, load territory and demo")
     p_setup.add_argument("--no-demo", action="store_true")

@@ -40,7 +40,9 @@ def collect_static(call_command: Callable[..., Any]) -> bool:
     return True
 
 
-def run(call_command: Callable[..., Any], *, with_demo: bool = True, accounts_file: str = "") -> int:
+def run(
+    call_command: Callable[..., Any], *, with_demo: bool = True, accounts_file: str = ""
+) -> int:
     from shequ.territory.models import Region
 
     print("· 数据库迁移 / migrating the database …", flush=True)

@@ -22,8 +22,11 @@ def run(out: TextIO) -> int:
 
         ring = crypto.keyring()
         token = crypto.encrypt("selfcheck", context="selfcheck")
-        report(crypto.decrypt(token, context="selfcheck") == "selfcheck", "data keys present and working",
-               f"active key {ring.active}, cipher {ring.cipher}")
+        report(
+            crypto.decrypt(token, context="selfcheck") == "selfcheck",
+            "data keys present and working",
+            f"active key {ring.active}, cipher {ring.cipher}",
+        )
     except Exception as exc:
         report(False, "data keys present and working", type(exc).__name__)
     try:
@@ -50,8 +53,16 @@ def run(out: TextIO) -> int:
         except Exception as exc:
             report(False, "broker reachable", type(exc).__name__)
     else:
-        out.write("[--] broker not configured: tasks run inline, `shequ serve` runs periodic jobs\n")
+        out.write(
+            "[--] broker not configured: tasks run inline, `shequ serve` runs periodic jobs\n"
+        )
     report(not settings.DEBUG, "debug off")
+    if settings.SHEQU_SMS_BACKEND == "http":
+        report(
+            bool(settings.SHEQU_SMS_GATEWAY_URL),
+            "SMS gateway URL set",
+            "" if settings.SHEQU_SMS_GATEWAY_URL else "residents cannot receive sign-in codes",
+        )
     if settings.PRODUCTION:
         report(bool(settings.ALLOWED_HOSTS), "allowed hosts set")
         report(settings.SESSION_COOKIE_SECURE, "secure cookies")

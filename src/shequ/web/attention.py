@@ -1,4 +1,4 @@
-""""What needs my attention": each app may offer items for a user's console home.
+""" "What needs my attention": each app may offer items for a user's console home.
 
 An app contributes by defining ``attention_items(user) -> list[AttentionItem]`` in its module
 ``<app>/attention.py``; the console collects them. Later capabilities (overdue cases, visits due…) plug

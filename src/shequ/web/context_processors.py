@@ -14,7 +14,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     signed_in = bool(getattr(user, "is_authenticated", False))
     # The switch on the page (a cookie) wins; without it, the preference saved on the account.
     cookie = request.COOKIES.get("shequ_large_text")
-    large_text = cookie == "1" if cookie in ("0", "1") else bool(signed_in and getattr(user, "large_text", False))
+    large_text = (
+        cookie == "1"
+        if cookie in ("0", "1")
+        else bool(signed_in and getattr(user, "large_text", False))
+    )
     context: dict[str, Any] = {
         "shell_large_text": large_text,
         "shell_languages": settings.LANGUAGES,
@@ -28,7 +32,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 
         context["shell_nav"] = nav_for(user, request.path)
         context["shell_roles"] = [
-            f"{a.role.display_name} · {a.place}" for a in user.active_assignments()  # type: ignore[union-attr]
+            f"{a.role.display_name} · {a.place}"
+            for a in user.active_assignments()  # type: ignore[union-attr]
         ]
-        context["shell_unread"] = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        context["shell_unread"] = Notification.objects.filter(
+            recipient=user, read_at__isnull=True
+        ).count()
     return context

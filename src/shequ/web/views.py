@@ -25,7 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return render(request, "web/landing.html")
     if getattr(user, "is_resident", False):
-        return render(request, "web/resident_home.html", {"unread": notifications.unread_count(user)})
+        return render(
+            request, "web/resident_home.html", {"unread": notifications.unread_count(user)}
+        )
     assignments = user.active_assignments()  # type: ignore[union-attr]
     return render(
         request,
@@ -40,7 +42,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "subject", "body", "url", "created_at", "read_at"
     )
     page = Paginator(items, 30).get_page(request.GET.get("page"))
-    template = "web/inbox_resident.html" if getattr(request.user, "is_resident", False) else "web/inbox.html"
+    template = (
+        "web/inbox_resident.html"
+        if getattr(request.user, "is_resident", False)
+        else "web/inbox.html"
+    )
     return render(request, template, {"page_obj": page})
 
 
@@ -76,14 +82,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
             healthy = False
     else:
         checks["broker"] = "not_configured"
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(("/api/", "/open311/"))
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, template: str) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, template: str
+) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"code": code, "message": message, "errors": []}, status=status)
     return render(request, template, {"message": message}, status=status)
@@ -107,8 +117,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"code": "server_error", "message": _("服务器出错了，请稍后再试。"), "errors": []},
-                            status=500)
+        return JsonResponse(
+            {"code": "server_error", "message": _("服务器出错了，请稍后再试。"), "errors": []},
+            status=500,
+        )
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render({}), status=500)
