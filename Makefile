@@ -31,7 +31,7 @@ test: $(STAMP)
 quality: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy src/shequ/core
+	$(BIN)/mypy src/shequ/core $$(ls src/shequ/*/actions.py src/shequ/*/queries.py | grep -v /core/)
 	$(BIN)/shequ manage makemigrations --check --dry-run
 
 bench: $(STAMP)

@@ -19,7 +19,6 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
 
 from shequ.accounts import actions
 from shequ.accounts.models import HandlingUnit, Role, User
@@ -184,4 +183,3 @@ def verify_second_factor(client: Any, user: User) -> None:
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()
-    device.last_used_at = timezone.now()

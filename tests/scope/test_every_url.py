@@ -85,7 +85,9 @@ def _app_providers() -> dict[str, Provider]:
             continue
         try:
             module = importlib.import_module(f"{config.name}.tests.url_params")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"{config.name}.tests", f"{config.name}.tests.url_params"):
+                raise
             continue
         found.update(getattr(module, "PROVIDERS", {}))
     return found

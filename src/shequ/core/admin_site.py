@@ -30,7 +30,7 @@ class ShequAdminSite(admin.AdminSite):
         user = request.user
         return bool(
             user.is_active and user.is_authenticated and user.has_permission(CorePerm.USE_ADMIN)
-        )  # type: ignore[union-attr]
+        )
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

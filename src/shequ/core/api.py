@@ -148,7 +148,9 @@ class PagePagination(PaginationBase):
 
     items_attribute = "results"
 
-    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest | None = None, **params: Any
+    ) -> dict[str, Any]:
         offset = (pagination.page - 1) * pagination.page_size
         return {
             "count": queryset.count(),

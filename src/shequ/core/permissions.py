@@ -29,7 +29,7 @@ def register_labels(perm_enum: type[PermissionCode], labels: dict[PermissionCode
     """Make an app's codes known, with their UI labels (lazy translations, rendered when shown)."""
     for member in perm_enum:
         REGISTRY[member.value] = member
-        LABELS[member.value] = labels.get(member, member.value)  # type: ignore[assignment]
+        LABELS[member.value] = labels.get(member, member.value)
 
 
 register_labels(

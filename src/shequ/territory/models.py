@@ -36,8 +36,8 @@ class Region(models.Model):
     """A division of the territory, keyed by its NBS statistical code.
 
     ``path`` is the materialised path of codes from the root, each followed by ``/``
-    (``320300/320302/320302001/``): a subtree is ``path__startswith``, which both databases answer
-    from the index.
+    (``320300/320302/320302001/``): a subtree is ``path__under`` (``shequ.core.paths``), which both
+    databases answer from the index.
     """
 
     code = models.CharField(_("区划代码"), max_length=12, unique=True)

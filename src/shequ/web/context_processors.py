@@ -28,14 +28,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "shell_unread": 0,
     }
     if signed_in:
-        from shequ.core.models import Notification
+        from shequ.core.notifications import unread_count
 
         context["shell_nav"] = nav_for(user, request.path)
         context["shell_roles"] = [
             f"{a.role.display_name} · {a.place}"
             for a in user.active_assignments()  # type: ignore[union-attr]
         ]
-        context["shell_unread"] = Notification.objects.filter(
-            recipient=user, read_at__isnull=True
-        ).count()
+        context["shell_unread"] = unread_count(user)
     return context

@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shequ.core import notifications
-from shequ.core.models import Notification
 from shequ.web.attention import items_for
 
 
@@ -38,9 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(recipient=request.user).only(
-        "subject", "body", "url", "created_at", "read_at"
-    )
+    items = notifications.inbox(request.user).only("subject", "body", "url", "created_at", "read_at")
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     template = (
         "web/inbox_resident.html"
