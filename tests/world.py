@@ -19,7 +19,6 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from shequ.accounts import actions
 from shequ.accounts.models import HandlingUnit, Role, User
 from shequ.accounts.roles import BUILTIN_ROLES

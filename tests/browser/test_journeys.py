@@ -161,12 +161,12 @@ def _sign_in(page: Any, base: str, account: dict[str, Any]) -> None:
         page.goto(f"{base}/accounts/login/")
         page.fill("input[name=username]", account["username"])
     page.fill("input[name=password]", account["password"])
-    page.click("form button[type=submit]")
+    page.click("main form[action$='/login/'] button[type=submit]")
     page.wait_for_load_state()
     if "/accounts/2fa/" in page.url:
         secret = page.inner_text("#totp-secret").strip()
         page.fill("input[name=otp_token]", _totp(secret))
-        page.click("form button[type=submit]")
+        page.click("main form[action$='/2fa/'] button[type=submit]")
         page.wait_for_load_state()
 
 

@@ -26,3 +26,27 @@ def visible_staff(user: User) -> QuerySet[User]:
     """Staff who hold a role somewhere inside ``user``'s jurisdiction."""
     assignment_user_ids = visible_assignments(user).values("user_id")
     return User.objects.filter(pk__in=assignment_user_ids, kind=UserKind.STAFF)
+
+
+def place_labels(assignments: list[RoleAssignment]) -> dict[int, str]:
+    """A readable place for each assignment: "鼓楼区 黄楼街道 万通社区居委会 第一网格" (one query).
+
+    The root of the territory is left out below it: everyone in the city knows which city it is.
+    """
+    from shequ.territory.queries import trails
+
+    regions = [a.grid.community if a.grid else a.region for a in assignments if a.grid or a.region]
+    found = trails([r for r in regions if r is not None])
+    labels: dict[int, str] = {}
+    for a in assignments:
+        if a.handling_unit is not None:
+            labels[a.pk] = a.handling_unit.name
+            continue
+        region = a.grid.community if a.grid else a.region
+        if region is None:
+            continue
+        names = [crumb.name for crumb in found.get(region.code, [])[1:]] + [region.name]
+        if a.grid is not None:
+            names.append(a.grid.name)
+        labels[a.pk] = " ".join(names)
+    return labels

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from shequ.accounts.queries import place_labels
 from shequ.core import notifications
 from shequ.web.attention import items_for
 
@@ -28,16 +29,20 @@ def home(request: HttpRequest) -> HttpResponse:
             request, "web/resident_home.html", {"unread": notifications.unread_count(user)}
         )
     assignments = user.active_assignments()  # type: ignore[union-attr]
+    labels = place_labels(assignments)
+    roles = [(a, labels.get(a.pk, str(a.place or ""))) for a in assignments]
     return render(
         request,
         "web/console_home.html",
-        {"assignments": assignments, "attention": items_for(user)},
+        {"roles": roles, "attention": items_for(user)},
     )
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    items = notifications.inbox(request.user).only("subject", "body", "url", "created_at", "read_at")
+    items = notifications.inbox(request.user).only(
+        "subject", "body", "url", "created_at", "read_at"
+    )
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     template = (
         "web/inbox_resident.html"
