@@ -97,7 +97,7 @@ def _grid(world: World, community: Region, number: str) -> Grid:
     world.all_tokens[token(code)] = grid.path
     estate = Estate.objects.create(community=community, grid=grid, name=f"{token(code + 'E')}小区")
     world.all_tokens[token(code + "E")] = grid.path
-    Building.objects.create(estate=estate, grid=grid, number=f"{token(code + 'B')}1号楼")
+    Building.objects.create(estate=estate, grid=grid, number=token(code + "B"))
     world.all_tokens[token(code + "B")] = grid.path
     return grid
 
