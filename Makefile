@@ -1,5 +1,7 @@
 # shequ — two commands: `make run` and `make test`. Everything else is for developers and CI.
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first Python ≥ 3.11 that actually runs (a pyenv shim may exist for a version that is not active).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,7 +10,7 @@ BIND ?= 127.0.0.1:8000
 .PHONY: run test quality bench setup lock clean browser-deps messages
 
 $(STAMP): pyproject.toml requirements/constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shequ needs Python >= 3.11")'
+	@test -n "$(PYTHON)" || { echo "shequ needs Python >= 3.11 (python3 --version)"; exit 1; }
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
@@ -40,8 +42,10 @@ bench: $(STAMP)
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Exact versions of every dependency, used by `make` (pip -c). Regenerate with `make lock`.' > requirements/constraints.txt
 
+## Refresh the English catalogue from the Chinese source strings, then compile it (commit the .po and the .mo).
 messages: $(STAMP)
-	cd src/shequ && ../../$(BIN)/shequ manage compilemessages
+	cd src/shequ && ../../$(BIN)/shequ manage makemessages -l en --ignore "static/vendor/*" --ignore "*/tests/*" --no-obsolete
+	cd src/shequ && ../../$(BIN)/shequ manage compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
