@@ -12,7 +12,6 @@ BIND ?= 127.0.0.1:8000
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -n "$(PYTHON)" || { echo "shequ needs Python >= 3.11 (python3 --version)"; exit 1; }
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 

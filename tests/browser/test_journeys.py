@@ -223,3 +223,51 @@ def test_large_text_toggle_persists(server: dict[str, Any], browser: Any) -> Non
     page.reload()
     assert "large-text" in (page.get_attribute("html", "class") or "")
     context.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+RESIDENT_PAGES = ["/", "/accounts/resident/login/", "/accounts/resident/register/",
+                  "/accounts/resident/code/", "/accounts/login/"]
+
+
+def _axe_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+                                          target: v.nodes[0] && v.nodes[0].target.join(' ')}));
+        }"""
+    )
+    return [f"{v['id']} ({v['impact']}, {v['nodes']}×, e.g. {v['target']})" for v in result]
+
+
+@pytest.mark.parametrize("large_text", [False, True])
+def test_resident_pages_pass_accessibility_checks_on_a_small_phone(
+    server: dict[str, Any], browser: Any, large_text: bool
+) -> None:
+    resident = next(a for a in server["accounts"] if a["role"] == "resident")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    if large_text:
+        host = urlparse(server["base"]).hostname
+        context.add_cookies([{"name": "shequ_large_text", "value": "1", "domain": host, "path": "/"}])
+    page = context.new_page()
+    problems: dict[str, list[str]] = {}
+
+    def check(path: str) -> None:
+        page.goto(server["base"] + path)
+        found = _axe_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            found.append(f"page is {overflow}px wider than a 360px screen")
+        if found:
+            problems[path] = found
+
+    for path in RESIDENT_PAGES:
+        check(path)
+    _sign_in(page, server["base"], resident)
+    for path in ("/", "/inbox/", "/accounts/password/"):
+        check(path)
+    context.close()
+    assert not problems, problems

@@ -16,6 +16,7 @@ from shequ.accounts.models import HandlingUnit, Role, RoleAssignment, User, User
 from shequ.accounts.permissions import AccountsPerm
 from shequ.accounts.queries import visible_staff
 from shequ.core.admin_site import ScopedAdmin
+from shequ.core.text import enumerate_items
 from shequ.territory.permissions import TerritoryPerm
 
 
@@ -132,7 +133,9 @@ class RoleForm(forms.ModelForm):
             raise ValidationError(_("权限应为权限代码的列表。"))
         unknown = sorted(set(codes) - set(REGISTRY))
         if unknown:
-            raise ValidationError(_("未知的权限代码：%(codes)s") % {"codes": "、".join(unknown)})
+            raise ValidationError(
+                _("未知的权限代码：%(codes)s") % {"codes": enumerate_items(unknown)}
+            )
         return sorted(set(codes))
 
 
@@ -234,8 +237,34 @@ class RoleAssignmentAdmin(ScopedAdmin):
     actions = ["end_assignments"]
 
 
+class UnitStaffInline(admin.TabularInline):
+    """The unit's staff: who holds a role at this handling unit (granted in 角色授予)."""
+
+    model = RoleAssignment
+    fk_name = "handling_unit"
+    fields = ("user", "role", "valid_from", "valid_until", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("本单位人员")
+    verbose_name_plural = _("本单位人员")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_permission(AccountsPerm.VIEW_USERS)  # type: ignore[union-attr]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("user", "role")
+
+
 @admin.register(HandlingUnit)
 class HandlingUnitAdmin(ScopedAdmin):
+    inlines = [UnitStaffInline]
     view_perm = TerritoryPerm.VIEW
     change_perm = TerritoryPerm.MANAGE
     list_display = ("name", "code", "region", "is_active")

@@ -55,7 +55,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              is_staff_role=False, description=_("注册志愿者。")),
     RoleSpec("party_member", "党员", "Party member", "community", (),
              is_staff_role=False, description=_("到社区报到的在职党员。")),
-    RoleSpec("social_org_staff", "社会组织人员", "Social-organisation staff", "community", (),
+    RoleSpec("social_org_staff", "社会组织人员", "Social-organization staff", "community", (),
              description=_("社区社会组织、社工机构的工作人员。")),
     RoleSpec("auditor", "审计员", "Auditor", "any",
              (*_STAFF_BASE, CorePerm.VIEW_AUDIT, CorePerm.EXPORT_AUDIT),

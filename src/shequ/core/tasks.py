@@ -72,3 +72,9 @@ def purge_expired_audit_events() -> int:
         )
         logger.info("purged %d audit events older than %d days", total, days)
     return total
+
+
+@app.task(name="shequ.core.tasks.ping")
+def ping() -> str:
+    """Answers "pong": proves a worker is up and consuming (``shequ check``, tests)."""
+    return "pong"

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
+from shequ.core.text import enumerate_items
 from shequ.territory.models import LEVEL_DEPTH, Kind, Level, Region
 
 HEADER = ["code", "name", "level", "parent_code"]
@@ -99,12 +100,12 @@ class LoadReport:
         levels = dict(Level.choices)
         lines.append(
             _("按层级：%(counts)s")
-            % {"counts": "，".join(f"{levels[k]} {v}" for k, v in self.by_level.items())}
+            % {"counts": enumerate_items(f"{levels[k]} {v}" for k, v in self.by_level.items())}
         )
         kinds = dict(Kind.choices)
         lines.append(
             _("按类型：%(counts)s")
-            % {"counts": "，".join(f"{kinds[k]} {v}" for k, v in self.by_kind.items())}
+            % {"counts": enumerate_items(f"{kinds[k]} {v}" for k, v in self.by_kind.items())}
         )
         lines.append(_("虚拟单位：%(n)d") % {"n": self.virtual})
         if self.not_in_file:
@@ -361,7 +362,7 @@ def _validate(rows: list[_Row], errors: list[tuple[int, str]]) -> tuple[_Row, Re
                 _line_error(
                     row.line,
                     _("根节点不唯一：第%(lines)s行都是上级不在文件中的市级区划")
-                    % {"lines": "、".join(str(city.line) for city in cities)},
+                    % {"lines": enumerate_items(city.line for city in cities)},
                 )
             )
         elif row is not root:

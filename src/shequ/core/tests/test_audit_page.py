@@ -68,12 +68,12 @@ def test_audit_rows_cannot_be_changed_or_removed_early() -> None:
         event.save()
     with pytest.raises(PermissionError):
         AuditEvent.objects.filter(pk=event.pk).update(action="changed")
-    from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+    from django.db import DatabaseError, connection, transaction
 
-    with pytest.raises((IntegrityError, InternalError, OperationalError)), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [event.pk])
-    with pytest.raises((IntegrityError, InternalError, OperationalError)), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, action="test.immutable").exists()
