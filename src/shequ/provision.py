@@ -57,4 +57,7 @@ def run(
         if accounts_file:
             options["accounts_file"] = accounts_file
         call_command("demo", **options)
+    from shequ.core.maintenance import optimize_database
+
+    optimize_database()
     return 0

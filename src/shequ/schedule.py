@@ -52,6 +52,12 @@ JOBS: list[PeriodicJob] = [
         every_seconds=3600,
     ),
     PeriodicJob(
+        name="optimize-database",
+        task_path="shequ.core.tasks.optimize_database",
+        hour=4,
+        minute=7,
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task_path="shequ.accounts.tasks.clear_expired_sessions",
         hour=3,

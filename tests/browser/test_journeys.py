@@ -226,8 +226,13 @@ def test_large_text_toggle_persists(server: dict[str, Any], browser: Any) -> Non
 
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-RESIDENT_PAGES = ["/", "/accounts/resident/login/", "/accounts/resident/register/",
-                  "/accounts/resident/code/", "/accounts/login/"]
+RESIDENT_PAGES = [
+    "/",
+    "/accounts/resident/login/",
+    "/accounts/resident/register/",
+    "/accounts/resident/code/",
+    "/accounts/login/",
+]
 
 
 def _axe_violations(page: Any) -> list[str]:
@@ -251,7 +256,9 @@ def test_resident_pages_pass_accessibility_checks_on_a_small_phone(
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     if large_text:
         host = urlparse(server["base"]).hostname
-        context.add_cookies([{"name": "shequ_large_text", "value": "1", "domain": host, "path": "/"}])
+        context.add_cookies(
+            [{"name": "shequ_large_text", "value": "1", "domain": host, "path": "/"}]
+        )
     page = context.new_page()
     problems: dict[str, list[str]] = {}
 

@@ -12,33 +12,6 @@ from shequ.core.forms import StyledForm
 from shequ.core.validators import validate_phone
 
 
-class StaffLoginForm(StyledForm):
-    username = forms.CharField(
-        label=_("用户名"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    password = forms.CharField(
-        label=_("密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        self.request = request
-        self.user: Any = None
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors:
-            return data
-        self.user = authenticate(self.request, username=data["username"], password=data["password"])
-        if self.user is None:
-            raise ValidationError(_("用户名或密码不正确。"), code="invalid_login")
-        return data
-
-
 class PhoneField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("手机号"))
@@ -53,8 +26,11 @@ class PhoneField(forms.CharField):
         return validate_phone(value) if value else value
 
 
-class ResidentLoginForm(StyledForm):
-    phone = PhoneField()
+class _SignInForm(StyledForm):
+    """Who + password, checked through ``authenticate`` (so lockout and audit see every attempt)."""
+
+    identifier = "username"
+    invalid_message: Any = ""
     password = forms.CharField(
         label=_("密码"),
         strip=False,
@@ -70,10 +46,29 @@ class ResidentLoginForm(StyledForm):
         data = super().clean()
         if self.errors:
             return data
-        self.user = authenticate(self.request, phone=data["phone"], password=data["password"])
+        credentials = {self.identifier: data[self.identifier], "password": data["password"]}
+        self.user = authenticate(self.request, **credentials)
         if self.user is None:
-            raise ValidationError(_("手机号或密码不正确。"), code="invalid_login")
+            raise ValidationError(self.invalid_message, code="invalid_login")
         return data
+
+
+class StaffLoginForm(_SignInForm):
+    identifier = "username"
+    invalid_message = _("用户名或密码不正确。")
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    field_order = ["username", "password"]
+
+
+class ResidentLoginForm(_SignInForm):
+    identifier = "phone"
+    invalid_message = _("手机号或密码不正确。")
+    phone = PhoneField()
+    field_order = ["phone", "password"]
 
 
 class PhoneForm(StyledForm):

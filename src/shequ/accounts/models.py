@@ -96,6 +96,7 @@ class User(AbstractBaseUser):
             cached = list(
                 RoleAssignment.objects.filter(user=self)
                 .valid_on(today)
+                .order_by("pk")  # not the default ordering, which joins the user table to sort
                 .select_related("role", "region", "grid__community", "handling_unit")
             )
             self._assignments_cache = cached

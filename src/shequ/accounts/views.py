@@ -59,26 +59,22 @@ def lockout_response(
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 
-def staff_login(request: HttpRequest) -> HttpResponse:
+def _sign_in(request: HttpRequest, form_class: type[Any], template: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))
-    form = forms.StaffLoginForm(request, request.POST or None)
+    form = form_class(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
         return HttpResponseRedirect(_next_url(request))
-    return render(
-        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
-    )
+    return render(request, template, {"form": form, "next": request.GET.get("next", "")})
+
+
+def staff_login(request: HttpRequest) -> HttpResponse:
+    return _sign_in(request, forms.StaffLoginForm, "accounts/login.html")
 
 
 def resident_login(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect(_next_url(request))
-    form = forms.ResidentLoginForm(request, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        login(request, form.user)
-        return HttpResponseRedirect(_next_url(request))
-    return render(request, "accounts/resident_login.html", {"form": form})
+    return _sign_in(request, forms.ResidentLoginForm, "accounts/resident_login.html")
 
 
 @require_POST

@@ -78,3 +78,10 @@ def purge_expired_audit_events() -> int:
 def ping() -> str:
     """Answers "pong": proves a worker is up and consuming (``shequ check``, tests)."""
     return "pong"
+
+
+@app.task(name="shequ.core.tasks.optimize_database", ignore_result=True)
+def optimize_database() -> None:
+    from shequ.core.maintenance import optimize_database as run
+
+    run()

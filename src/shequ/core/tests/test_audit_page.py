@@ -52,7 +52,9 @@ def test_export_is_audited_and_neutralises_formulas(client: Client) -> None:
     client.force_login(world.users["auditor"])
     rows = _export(client, "?action=test.formula")
     assert rows[1][7] == "'=HYPERLINK(1)"
-    assert AuditEvent.objects.filter(action="core.export_audit", actor=world.users["auditor"]).exists()
+    assert AuditEvent.objects.filter(
+        action="core.export_audit", actor=world.users["auditor"]
+    ).exists()
 
 
 def test_staff_without_audit_permission_are_refused(client: Client) -> None:
@@ -70,10 +72,8 @@ def test_audit_rows_cannot_be_changed_or_removed_early() -> None:
         AuditEvent.objects.filter(pk=event.pk).update(action="changed")
     from django.db import DatabaseError, connection, transaction
 
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [event.pk])
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, action="test.immutable").exists()

@@ -39,9 +39,23 @@ def test_worker_runs_tasks_from_the_broker(tmp_path) -> None:
         "DJANGO_SETTINGS_MODULE": "shequ.test_settings",
     }
     worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "shequ.cli", "worker", "--pool", "solo", "-Q", queue, "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "shequ.cli",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     client = Celery("test-client", broker=REDIS, backend=REDIS)
     try:

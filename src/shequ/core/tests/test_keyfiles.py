@@ -12,7 +12,12 @@ from shequ.core import keyfiles
 
 @pytest.fixture(autouse=True)
 def _no_key_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SHEQU_SECRET_KEY", "SHEQU_SECRET_KEY_FILE", "SHEQU_DATA_KEYS", "SHEQU_DATA_KEYS_FILE"):
+    for name in (
+        "SHEQU_SECRET_KEY",
+        "SHEQU_SECRET_KEY_FILE",
+        "SHEQU_DATA_KEYS",
+        "SHEQU_DATA_KEYS_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -45,6 +50,8 @@ def test_keys_from_environment_and_files(tmp_path, monkeypatch) -> None:
 
 
 def test_a_ring_without_its_active_key_is_refused(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("SHEQU_DATA_KEYS", json.dumps({"active": "k9", "keys": {}, "index_key": "x"}))
+    monkeypatch.setenv(
+        "SHEQU_DATA_KEYS", json.dumps({"active": "k9", "keys": {}, "index_key": "x"})
+    )
     with pytest.raises(keyfiles.MissingKeyError):
         keyfiles.data_keys(tmp_path, production=True)
