@@ -82,12 +82,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who and from where, for the audit trail of everything below (the user is read lazily).
+    "shequ.core.middleware.RequestContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "shequ.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.accounts.middleware.IdleTimeoutMiddleware",
+    "shequ.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "shequ.core.middleware.RequestContextMiddleware",
     # Last, so that a failed attempt seen by any view is counted.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,6 +155,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+LOGIN_URL_PATH = "/accounts/login/"
+# 等保 8.1.4.1: a session left alone this long is signed out.
+SHEQU_IDLE_MINUTES = int(os.environ.get("SHEQU_IDLE_MINUTES", "30"))
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

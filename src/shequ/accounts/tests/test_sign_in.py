@@ -219,3 +219,19 @@ def test_open_redirect_is_not_followed(client: Client) -> None:
         {"username": user.username, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response.status_code == 302 and response.url == "/"
+
+
+def test_idle_sessions_are_signed_out(client: Client, settings) -> None:
+    import time
+
+    world = build_world()
+    user = _staff_with_password(world, "community_staff")
+    client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    assert client.get("/").status_code == 200
+    session = client.session
+    session["shequ_seen"] = int(time.time()) - settings.SHEQU_IDLE_MINUTES * 60 - 5
+    session.save()
+    response = client.get("/territory/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="auth.sign_out", actor=user).exists()
