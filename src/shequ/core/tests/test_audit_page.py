@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _export(client: Client, query: str = "") -> list[list[str]]:
     response = client.get("/audit/export.csv" + query)
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
