@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] == "load-territory":
         _manage(["load_territory", *argv[1:]])
         return
+    if argv and argv[0] == "rotate-keys":
+        _manage(["rotate_keys", *argv[1:]])
+        return
     if argv and argv[0] in ("worker", "beat"):
         sys.exit(_celery([argv[0], "--loglevel=INFO", *argv[1:]]))
 
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     p_sched.set_defaults(func=cmd_scheduler)
     p_check = sub.add_parser("check", help="deployment self-check")
     p_check.set_defaults(func=cmd_check)
-    for name in ("manage", "demo", "load-territory", "worker", "beat"):
+    for name in ("manage", "demo", "load-territory", "rotate-keys", "worker", "beat"):
         sub.add_parser(name, help=f"see `shequ {name} --help`")
     options: Any = parser.parse_args(argv)
     sys.exit(options.func(options))
