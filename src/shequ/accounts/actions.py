@@ -33,7 +33,7 @@ from shequ.accounts.roles import BUILTIN_ROLES
 from shequ.core import audit, crypto
 from shequ.core.models import AuditOutcome
 from shequ.core.permissions import CorePerm
-from shequ.core.validators import validate_phone
+from shequ.core.validators import normalize_phone, validate_phone
 from shequ.territory.models import Grid, Level, Region
 
 # 三员分立 (等保 8.1.4.2): no one may hold two of these.
@@ -432,6 +432,23 @@ def reset_second_factor(*, user: User, by: User) -> None:
     _require(by, AccountsPerm.MANAGE_USERS)
     TOTPDevice.objects.filter(user=user).delete()
     audit.record("accounts.reset_second_factor", obj=user, actor=by, fields=["totp_device"])
+
+
+def sign_in_with_sms_code(*, phone: str, code: str) -> User | None:
+    """The resident whose number this code was sent to, or None (audited as a failed sign-in)."""
+    from shequ.accounts.queries import resident_by_phone
+    from shequ.core.masking import mask_phone
+
+    user = resident_by_phone(phone)
+    if verify_sms_code(phone=phone, code=code) and user is not None:
+        return user
+    audit.record(
+        "auth.sign_in_failed",
+        actor_name=mask_phone(normalize_phone(phone)),
+        object_type="accounts.User",
+        outcome=AuditOutcome.FAILURE,
+    )
+    return None
 
 
 def purge_expired_sms_codes() -> int:

@@ -95,12 +95,9 @@ class RegisterForm(CodeLoginForm):
     )
 
 
-class PasswordChangeForm(StyledForm):
-    old_password = forms.CharField(
-        label=_("原密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPasswordForm(StyledForm):
+    """For a resident who signed in with an SMS code: no old password asked."""
+
     new_password = forms.CharField(
         label=_("新密码"),
         strip=False,
@@ -118,6 +115,15 @@ class PasswordChangeForm(StyledForm):
         if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("两次输入的新密码不一致。"))
         return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    old_password = forms.CharField(
+        label=_("原密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["old_password", "new_password", "new_password_again"]
 
 
 class OtpForm(StyledForm):

@@ -25,12 +25,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.accounts import actions, forms
 from shequ.accounts.models import ApiToken, SmsCodePurpose, UserKind
-from shequ.core import audit
-from shequ.core.masking import mask_phone
-from shequ.core.models import AuditOutcome
 from shequ.core.permissions import CorePerm
 
 RESIDENT_BACKEND = "shequ.accounts.backends.ResidentBackend"
+CODE_SIGN_IN_KEY = "shequ_signed_in_by_code"
 
 
 def _next_url(request: HttpRequest, default: str = "web:home") -> str:
@@ -117,22 +115,17 @@ def resident_code_login(request: HttpRequest) -> HttpResponse:
         request.POST or None, initial={"phone": request.GET.get("phone", "")}
     )
     if request.method == "POST" and form.is_valid():
-        from shequ.accounts.queries import resident_by_phone
-
-        phone = form.cleaned_data["phone"]
-        user = resident_by_phone(phone)
-        if (
-            actions.verify_sms_code(phone=phone, code=form.cleaned_data["sms_code"])
-            and user is not None
-        ):
-            login(request, user, backend=RESIDENT_BACKEND)
-            return HttpResponseRedirect(_next_url(request))
-        audit.record(
-            "auth.sign_in_failed",
-            actor_name=mask_phone(phone),
-            object_type="accounts.User",
-            outcome=AuditOutcome.FAILURE,
+        user = actions.sign_in_with_sms_code(
+            phone=form.cleaned_data["phone"], code=form.cleaned_data["sms_code"]
         )
+        if user is not None:
+            login(request, user, backend=RESIDENT_BACKEND)
+            # Signed in by a code sent to their own phone: they may set a new password without the old.
+            request.session[CODE_SIGN_IN_KEY] = True
+            messages.info(
+                request, _("已用验证码登录。如果忘记了密码，可以在“修改密码”里直接设置新密码。")
+            )
+            return HttpResponseRedirect(_next_url(request))
         form.add_error("sms_code", _("验证码不正确、已过期，或该手机号尚未注册。"))
     return render(request, "accounts/resident_code_login.html", {"form": form})
 
@@ -165,23 +158,29 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = forms.PasswordChangeForm(request.POST or None)
+    by_code = bool(request.session.get(CODE_SIGN_IN_KEY))
+    form_class = forms.NewPasswordForm if by_code else forms.PasswordChangeForm
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.change_password(
-                user=request.user,  # type: ignore[arg-type]
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
-            )
+            if by_code:
+                actions.set_password(user=request.user, password=form.cleaned_data["new_password"])  # type: ignore[arg-type]
+            else:
+                actions.change_password(
+                    user=request.user,  # type: ignore[arg-type]
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
+                )
         except ValidationError as exc:
             _apply_form_errors(form, exc)
         else:
             from django.contrib.auth import update_session_auth_hash
 
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            request.session.pop(CODE_SIGN_IN_KEY, None)
             messages.success(request, _("密码已修改。"))
             return redirect("web:home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(request, "accounts/password_change.html", {"form": form, "by_code": by_code})
 
 
 def _qr_svg(data: str) -> str:

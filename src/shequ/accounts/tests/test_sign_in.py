@@ -235,3 +235,33 @@ def test_idle_sessions_are_signed_out(client: Client, settings) -> None:
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="auth.sign_out", actor=user).exists()
+
+
+def test_a_resident_who_forgot_the_password_signs_in_by_code_and_sets_a_new_one(
+    client: Client, caplog, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.SHEQU_SMS_BACKEND = "console"
+    caplog.set_level("INFO")
+    build_world()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:send_sms_code"), {"phone": "19900000001"})
+    code = _code_from_console(caplog)
+    signed_in = client.post(
+        reverse("accounts:resident_code_login"), {"phone": "19900000001", "sms_code": code}
+    )
+    assert signed_in.status_code == 302
+    page = client.get(reverse("accounts:password_change")).content.decode()
+    assert 'name="old_password"' not in page
+    changed = client.post(
+        reverse("accounts:password_change"),
+        {"new_password": "Fresh-meadow-77", "new_password_again": "Fresh-meadow-77"},
+    )
+    assert changed.status_code == 302
+    # Afterwards the old password is asked again, and the new one signs in.
+    assert 'name="old_password"' in client.get(reverse("accounts:password_change")).content.decode()
+    client.post(reverse("accounts:logout"))
+    again = client.post(
+        reverse("accounts:resident_login"), {"phone": "19900000001", "password": "Fresh-meadow-77"}
+    )
+    assert again.status_code == 302
+    assert AuditEvent.objects.filter(action="accounts.set_password").exists()
