@@ -107,34 +107,57 @@ def create_staff_user(
 
 
 def register_resident(*, phone: str, sms_code: str, full_name: str, password: str) -> User:
-    """A resident signs up: the mobile number must be proven with the code just sent to it."""
+    """A resident signs up: the mobile number must be proven with the code just sent to it.
+
+    Everything else is checked first, so a mistake in the password does not use up the code.
+    """
+    user = _new_resident(phone=phone, full_name=full_name, password=password)
     if not verify_sms_code(phone=phone, code=sms_code, purpose=SmsCodePurpose.REGISTER):
         raise ValidationError({"sms_code": _("验证码不正确或已过期。")})
-    return create_resident_user(phone=phone, full_name=full_name, password=password)
+    return _save_resident(user)
 
 
-@transaction.atomic
 def create_resident_user(
     *, phone: str, full_name: str, password: str, is_synthetic: bool = False
 ) -> User:
-    """A resident account for a verified number (after ``register_resident`` or for the demo)."""
+    """A resident account for a number already verified another way (the demo, staff at a window)."""
+    user = _new_resident(phone=phone, full_name=full_name, password=password)
+    user.is_synthetic = is_synthetic
+    return _save_resident(user)
+
+
+def _new_resident(*, phone: str, full_name: str, password: str) -> User:
     number = validate_phone(phone)
-    index = crypto.blind_index("phone", number)
-    if User.objects.filter(phone_index=index).exists():
+    if not full_name.strip():
+        raise ValidationError({"full_name": _("请填写姓名。")})
+    if User.objects.filter(
+        phone_index=crypto.blind_index("phone", number), kind=UserKind.RESIDENT
+    ).exists():
         raise ValidationError({"phone": _("该手机号已注册，请直接登录。")})
     user = User(
         username=f"r_{secrets.token_hex(8)}",
         kind=UserKind.RESIDENT,
         full_name=full_name.strip(),
         phone=number,
-        phone_verified_at=timezone.now(),
-        is_synthetic=is_synthetic,
     )
     validate_password(password, user)
     user.set_password(password)
-    user.password_changed_at = timezone.now()
-    user.save()
-    audit.record("accounts.register_resident", obj=user, actor=user, fields=["phone", "full_name"])
+    return user
+
+
+def _save_resident(user: User) -> User:
+    from django.db import IntegrityError
+
+    user.phone_verified_at = user.password_changed_at = timezone.now()
+    try:
+        with transaction.atomic():
+            user.save()
+            audit.record(
+                "accounts.register_resident", obj=user, actor=user, fields=["phone", "full_name"]
+            )
+    except IntegrityError:
+        # Another sign-up with this number committed a moment earlier.
+        raise ValidationError({"phone": _("该手机号已注册，请直接登录。")}) from None
     return user
 
 

@@ -66,6 +66,14 @@ class User(AbstractBaseUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["username"]
+        constraints = [
+            # One resident account per mobile number, even when two sign-ups race.
+            models.UniqueConstraint(
+                fields=["phone_index"],
+                condition=models.Q(kind="resident") & ~models.Q(phone_index=""),
+                name="user_resident_phone_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

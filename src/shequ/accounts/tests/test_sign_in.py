@@ -265,3 +265,32 @@ def test_a_resident_who_forgot_the_password_signs_in_by_code_and_sets_a_new_one(
     )
     assert again.status_code == 302
     assert AuditEvent.objects.filter(action="accounts.set_password").exists()
+
+
+def test_a_weak_password_does_not_use_up_the_registration_code(
+    client: Client, caplog, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.SHEQU_SMS_BACKEND = "console"
+    caplog.set_level("INFO")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:send_sms_code"), {"phone": "13700001111", "purpose": "register"}
+        )
+    code = _code_from_console(caplog)
+    weak = client.post(
+        reverse("accounts:resident_register"),
+        {"phone": "13700001111", "sms_code": code, "full_name": "李四", "password": "12345678"},
+    )
+    assert weak.status_code == 200
+    assert not User.objects.filter(full_name="李四").exists()
+    ok = client.post(
+        reverse("accounts:resident_register"),
+        {
+            "phone": "13700001111",
+            "sms_code": code,
+            "full_name": "李四",
+            "password": "Quiet-river-19",
+        },
+    )
+    assert ok.status_code == 302
+    assert User.objects.filter(full_name="李四", kind="resident").count() == 1
