@@ -12,7 +12,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.accounts import actions, forms
 from shequ.accounts.models import ApiToken, SmsCodePurpose, UserKind
+from shequ.core.decorators import permission_required
 from shequ.core.permissions import CorePerm
 
 RESIDENT_BACKEND = "shequ.accounts.backends.ResidentBackend"
@@ -242,11 +243,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@permission_required(CorePerm.USE_API)
 def api_tokens(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.has_permission(CorePerm.USE_API):  # type: ignore[union-attr]
-        raise PermissionDenied
     form = forms.ApiTokenForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import audit, queries
+from shequ.core.decorators import permission_required
 from shequ.core.exports import safe_row
 from shequ.core.forms import StyledForm
 from shequ.core.models import AuditOutcome
@@ -43,8 +42,6 @@ class AuditFilterForm(StyledForm):
 
 
 def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
-    if not request.user.has_permission(CorePerm.VIEW_AUDIT):  # type: ignore[union-attr]
-        raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
     events = queries.visible_audit_events(request.user)
     if form.is_valid():
@@ -52,7 +49,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
     return form, events
 
 
-@login_required
+@permission_required(CorePerm.VIEW_AUDIT)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
     page = Paginator(
@@ -83,10 +80,9 @@ class _Echo:
         return value
 
 
-@login_required
+@permission_required(CorePerm.VIEW_AUDIT)
+@permission_required(CorePerm.EXPORT_AUDIT)
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
-    if not request.user.has_permission(CorePerm.EXPORT_AUDIT):  # type: ignore[union-attr]
-        raise PermissionDenied
     form, events = _filtered(request)
     with transaction.atomic():
         audit.record(

@@ -7,16 +7,14 @@ place outside the user's jurisdiction answers 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from shequ.core.decorators import permission_required
 from shequ.territory import queries
 from shequ.territory.models import Level
 from shequ.territory.permissions import TerritoryPerm
@@ -27,16 +25,7 @@ SEARCH_LIMIT = 50
 
 def territory_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed in, GET only, and holding ``TerritoryPerm.VIEW`` somewhere."""
-
-    @login_required
-    @require_GET
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_permission(TerritoryPerm.VIEW):  # type: ignore[union-attr]
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return permission_required(TerritoryPerm.VIEW)(require_GET(view))
 
 
 def _is_htmx(request: HttpRequest) -> bool:
