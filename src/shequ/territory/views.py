@@ -38,7 +38,9 @@ def browser(request: HttpRequest) -> HttpResponse:
     trails = queries.trails(roots, request.user)
     # Each root with the names above it, so that a township reads "徐州市 鼓楼区 黄楼街道".
     items = [(root, [crumb.name for crumb in trails[root.code]]) for root in roots]
-    return render(request, "territory/browser.html", {"roots": items, "q": ""})
+    # A single root (most staff hold one place) opens at once: its children are what they came for.
+    context = {"roots": items, "q": "", "expand_single": len(items) == 1}
+    return render(request, "territory/browser.html", context)
 
 
 @territory_view

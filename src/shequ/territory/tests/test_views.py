@@ -108,7 +108,8 @@ class TestBrowser:
 
         assert "甲一街道" in html
         assert children_url("329901001") in html
-        assert 'hx-trigger="toggle once"' in html
+        # A single root opens at once and loads its children; deeper nodes load when opened.
+        assert 'open hx-trigger="load"' in html
         assert region_url("329901001") in html  # works without JavaScript
         # The names above the root are shown for orientation, not linked.
         assert "测试市 甲区</span>" in html
@@ -137,6 +138,7 @@ class TestBrowser:
         assert "<html" not in html
         assert "甲一街道" in html and "甲二镇" in html and "乙一街道" not in html
         assert "下级 2 个" in html
+        assert 'hx-trigger="toggle once"' in html and "open" not in html  # deeper levels wait
 
     def test_children_without_htmx_redirects_to_the_region_page(self, regions) -> None:
         client = client_for(user_at(regions["329900"]))
