@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.territory",
     "shequ.accounts",
+    "shequ.registry",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

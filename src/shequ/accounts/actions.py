@@ -46,6 +46,11 @@ SMS_DAILY_LIMIT = 10
 
 def sync_builtin_roles() -> None:
     """Create or update the built-in roles from ``roles.BUILTIN_ROLES`` (idempotent)."""
+    from shequ.core.permissions import REGISTRY
+
+    unknown = {str(p) for spec in BUILTIN_ROLES for p in spec.permissions} - set(REGISTRY)
+    if unknown:
+        raise RuntimeError(f"built-in roles name unknown permission codes: {sorted(unknown)}")
     existing = {
         role.code: role for role in Role.objects.filter(code__in=[s.code for s in BUILTIN_ROLES])
     }

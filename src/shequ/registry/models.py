@@ -1,0 +1,320 @@
+"""The resident and household registry (F3): who lives where, in which household, in which care groups.
+
+Personal identifiers — ID numbers, phone numbers and the detailed address (unit, room, free text) — are
+stored encrypted, with blind indexes for exact search; names are kept in clear with pinyin keys so
+staff can find people. Nothing is ever hard-deleted: people move out or die, memberships end, tags end.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.fields import BlindIndexField, EncryptedTextField
+from shequ.core.validators import normalize_id_number, normalize_phone
+from shequ.territory.models import Building, Estate, Grid, Region, VillagerGroup
+
+
+class ResidenceStatus(models.TextChoices):
+    REGISTERED = "registered", _("户籍人口")
+    PERMANENT = "permanent", _("常住人口")
+    MIGRANT = "migrant", _("流动人口")
+
+
+class LifeStatus(models.TextChoices):
+    ACTIVE = "active", _("在册")
+    MOVED_OUT = "moved_out", _("已迁出")
+    DECEASED = "deceased", _("已死亡")
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+    UNKNOWN = "unknown", _("未知")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDPARENT = "grandparent", _("祖父母/外祖父母")
+    GRANDCHILD = "grandchild", _("孙子女/外孙子女")
+    SIBLING = "sibling", _("兄弟姐妹")
+    CHILD_IN_LAW = "child_in_law", _("媳婿")
+    OTHER_RELATIVE = "other_relative", _("其他亲属")
+    NON_RELATIVE = "non_relative", _("非亲属")
+
+
+class LegalBasis(models.TextChoices):
+    """PIPL Art. 13: why the community may hold this person's data."""
+
+    STATUTORY_DUTY = "statutory_duty", _("履行法定职责")
+    CONSENT = "consent", _("本人同意")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    PASSPORT = "passport", _("护照")
+    HK_MACAO_TAIWAN = "hmt_permit", _("港澳台居民居住证/通行证")
+    FOREIGN_PERMANENT = "foreign_permanent", _("外国人永久居留身份证")
+    NONE = "none", _("无证件")
+
+
+class Household(models.Model):
+    """A household (户) at one home in a community."""
+
+    number = models.CharField(_("户编号"), max_length=32, unique=True)
+    community = models.ForeignKey(
+        Region, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="households"
+    )
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("小区/自然村"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    building = models.ForeignKey(
+        Building, verbose_name=_("楼栋"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    villager_group = models.ForeignKey(
+        VillagerGroup, verbose_name=_("村民小组"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    # Unit, room and free text: the part of an address that points at one door. Encrypted.
+    address_detail = EncryptedTextField(_("详细地址（单元、室号等）"), blank=True)
+    address_index = BlindIndexField(source="address_detail", kind="address_detail")
+    head = models.ForeignKey(
+        "Resident",
+        verbose_name=_("户主"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    # Optimistic locking: an edit names the version it started from; a concurrent edit loses cleanly.
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "community"
+    scope_grid_field = "grid"
+
+    class Meta:
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+        ordering = ["community", "number"]
+        indexes = [models.Index(fields=["community", "is_active"], name="household_community_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Resident(models.Model):
+    """A person in the registry."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("所在户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    relation = models.CharField(
+        _("与户主关系"), max_length=20, choices=Relation.choices, blank=True
+    )
+    # Where the person is registered, kept in step with the household: what scoping reads.
+    community = models.ForeignKey(
+        Region, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="residents"
+    )
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    name = models.CharField(_("姓名"), max_length=60, db_index=True)
+    name_keys = models.CharField(_("姓名拼音"), max_length=400, blank=True, editable=False)
+    id_type = models.CharField(
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
+    id_number = EncryptedTextField(_("证件号码"), blank=True)
+    id_number_index = BlindIndexField(
+        source="id_number", kind="id_number", normalizer=normalize_id_number
+    )
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
+    sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = EncryptedTextField(_("手机号"), blank=True)
+    phone_index = BlindIndexField(source="phone", kind="phone", normalizer=normalize_phone)
+    residence_status = models.CharField(
+        _("人口类别"),
+        max_length=12,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.REGISTERED,
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=LifeStatus.choices, default=LifeStatus.ACTIVE
+    )
+    status_date = models.DateField(_("状态变更日期"), null=True, blank=True)
+    legal_basis = models.CharField(
+        _("处理依据"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.STATUTORY_DUTY
+    )
+    note = EncryptedTextField(_("备注"), blank=True, sensitive=True)
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "community"
+    scope_grid_field = "grid"
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        ordering = ["community", "name", "pk"]
+        indexes = [
+            models.Index(fields=["community", "status"], name="resident_community_idx"),
+            models.Index(fields=["grid", "status"], name="resident_grid_idx"),
+        ]
+        constraints = [
+            # The same ID number can never be registered twice (the index is of the normalised number).
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="resident_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class HouseholdMembership(models.Model):
+    """Who belonged to which household, as what, and when: the history behind ``Resident.household``."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
+    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices)
+    joined_on = models.DateField(_("入户日期"))
+    left_on = models.DateField(_("离户日期"), null=True, blank=True)
+    left_reason = models.CharField(_("离户原因"), max_length=100, blank=True)
+
+    scope_region_field = "household__community"
+    scope_grid_field = "household__grid"
+
+    class Meta:
+        verbose_name = _("户成员记录")
+        verbose_name_plural = _("户成员记录")
+        ordering = ["household", "joined_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.resident} @ {self.household}"
+
+
+class CareGroup(models.TextChoices):
+    """The plan's care groups (关爱对象), one identifier each (docs/glossary.md)."""
+
+    DIBAO = "dibao", _("低保对象")
+    EXTREME_POVERTY = "extreme_poverty", _("特困人员")
+    EMPTY_NEST_ELDERLY = "empty_nest_elderly", _("空巢老人")
+    LIVING_ALONE_ELDERLY = "living_alone_elderly", _("独居老人")
+    OLDEST_OLD = "oldest_old", _("高龄老人")
+    DEPENDENT_ELDERLY = "dependent_elderly", _("失能老人")
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", _("困境儿童")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("农村留守儿童")
+    DISABLED = "disabled", _("残疾人")
+    COMMUNITY_CORRECTIONS = "community_corrections", _("社区矫正对象")
+    SEVERE_MENTAL_DISORDER = "severe_mental_disorder", _("严重精神障碍患者")
+    VETERAN = "veteran", _("退役军人")
+    REGISTERED_UNEMPLOYED = "registered_unemployed", _("登记失业人员")
+    EMPLOYMENT_DIFFICULTY = "employment_difficulty", _("就业困难人员")
+    PARTY_MEMBER = "party_member", _("党员")
+
+
+# PIPL Art. 28: specific identity, health and the like are sensitive personal information.
+SENSITIVE_CARE_GROUPS = frozenset(
+    {
+        CareGroup.DIBAO, CareGroup.EXTREME_POVERTY, CareGroup.DEPENDENT_ELDERLY,
+        CareGroup.CHILD_IN_DIFFICULTY, CareGroup.LEFT_BEHIND_CHILD, CareGroup.DISABLED,
+        CareGroup.COMMUNITY_CORRECTIONS, CareGroup.SEVERE_MENTAL_DISORDER,
+    }
+)  # fmt: skip
+
+
+class DisabilityCategory(models.TextChoices):
+    VISUAL = "visual", _("视力残疾")
+    HEARING = "hearing", _("听力残疾")
+    SPEECH = "speech", _("言语残疾")
+    PHYSICAL = "physical", _("肢体残疾")
+    INTELLECTUAL = "intellectual", _("智力残疾")
+    MENTAL = "mental", _("精神残疾")
+    MULTIPLE = "multiple", _("多重残疾")
+
+
+class DisabilityGrade(models.IntegerChoices):
+    GRADE_1 = 1, _("一级")
+    GRADE_2 = 2, _("二级")
+    GRADE_3 = 3, _("三级")
+    GRADE_4 = 4, _("四级")
+
+
+class CareGroupTag(models.Model):
+    """A resident belongs to a care group from ``start_date`` (until ``end_date``)."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="care_tags")
+    group = models.CharField(_("关爱类别"), max_length=32, choices=CareGroup.choices, db_index=True)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    source = models.CharField(
+        _("来源"), max_length=100, blank=True, help_text=_("例如：民政局低保名册、走访发现")
+    )
+    note = EncryptedTextField(_("备注"), blank=True, sensitive=True)
+    disability_category = models.CharField(
+        _("残疾类别"), max_length=16, choices=DisabilityCategory.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), choices=DisabilityGrade.choices, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    scope_region_field = "resident__community"
+    scope_grid_field = "resident__grid"
+
+    class Meta:
+        verbose_name = _("关爱对象标记")
+        verbose_name_plural = _("关爱对象标记")
+        ordering = ["resident", "group", "start_date"]
+        indexes = [models.Index(fields=["group", "end_date"], name="caretag_group_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="caretag_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_group_display()}"
+
+    def is_current(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
