@@ -30,9 +30,11 @@ from shequ.registry.models import (
     IdType,
     LifeStatus,
     Relation,
+    Rental,
     ResidenceStatus,
     Resident,
     Sex,
+    Tenancy,
 )
 from shequ.registry.names import pinyin_keys
 from shequ.registry.permissions import RegistryPerm
@@ -501,3 +503,69 @@ def reveal(*, obj: Resident | Household, field_name: str, reason: str, by: Any) 
     with transaction.atomic():
         audit.record("registry.reveal", obj=obj, actor=by, fields=[field_name], reason=reason)
     return str(getattr(obj, field_name) or "")
+
+
+@transaction.atomic
+def register_rental(
+    *,
+    community: Region,
+    landlord: Resident,
+    registered_on: date,
+    grid: Grid | None = None,
+    estate: Estate | None = None,
+    building: Building | None = None,
+    address_detail: str = "",
+    note: str = "",
+    by: Any = None,
+) -> Rental:
+    """Register a home let to tenants (流动人口管理). The landlord must be in the registry."""
+    _require_place(by, RegistryPerm.EDIT, _place_path(community, grid))
+    _check_address(community, grid, estate, building, None)
+    if registered_on > timezone.localdate():
+        raise ValidationError({"registered_on": _("日期不能晚于今天。")})
+    if landlord.status != LifeStatus.ACTIVE:
+        raise ValidationError({"landlord": _("房东须为在册居民。")})
+    rental = Rental.objects.create(
+        community=community,
+        grid=grid,
+        estate=estate,
+        building=building,
+        address_detail=address_detail.strip(),
+        landlord=landlord,
+        registered_on=registered_on,
+        note=note.strip(),
+    )
+    audit.record(
+        "registry.register_rental", obj=rental, actor=by, fields=["landlord", "address_detail"]
+    )
+    return rental
+
+
+@transaction.atomic
+def add_tenant(*, rental: Rental, tenant: Resident, start_date: date, by: Any = None) -> Tenancy:
+    _require_place(by, RegistryPerm.EDIT, _place_path(rental.community, rental.grid))
+    if rental.ended_on is not None:
+        raise ValidationError(_("该房屋已停止出租。"))
+    if tenant.pk == rental.landlord_id:
+        raise ValidationError({"tenant": _("房东不能登记为自己房屋的租户。")})
+    if Tenancy.objects.filter(rental=rental, tenant=tenant, end_date__isnull=True).exists():
+        raise ValidationError({"tenant": _("该租户已登记在此房屋。")})
+    if start_date > timezone.localdate():
+        raise ValidationError({"start_date": _("日期不能晚于今天。")})
+    tenancy = Tenancy.objects.create(rental=rental, tenant=tenant, start_date=start_date)
+    audit.record("registry.add_tenant", obj=tenancy, actor=by, fields=["tenant", "start_date"])
+    return tenancy
+
+
+@transaction.atomic
+def end_tenancy(*, tenancy: Tenancy, end_date: date, by: Any = None) -> Tenancy:
+    _require_place(
+        by, RegistryPerm.EDIT, _place_path(tenancy.rental.community, tenancy.rental.grid)
+    )
+    if end_date < tenancy.start_date:
+        raise ValidationError({"end_date": _("退租日期不能早于入住日期。")})
+    if not Tenancy.objects.filter(pk=tenancy.pk, end_date__isnull=True).update(end_date=end_date):
+        raise ValidationError(_("该租住记录已经结束。"))
+    tenancy.refresh_from_db()
+    audit.record("registry.end_tenancy", obj=tenancy, actor=by, fields=["end_date"])
+    return tenancy

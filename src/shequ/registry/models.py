@@ -318,3 +318,69 @@ class CareGroupTag(models.Model):
 
     def is_current(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class Rental(models.Model):
+    """A home let to tenants (出租房屋), registered for migrant-population management (流动人口管理)."""
+
+    community = models.ForeignKey(
+        Region, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="rentals"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("小区/自然村"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    building = models.ForeignKey(
+        Building, verbose_name=_("楼栋"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    address_detail = EncryptedTextField(_("详细地址（单元、室号等）"), blank=True)
+    address_index = BlindIndexField(source="address_detail", kind="address_detail")
+    landlord = models.ForeignKey(
+        Resident, verbose_name=_("房东"), on_delete=models.PROTECT, related_name="rentals_owned"
+    )
+    registered_on = models.DateField(_("登记日期"))
+    ended_on = models.DateField(_("停止出租日期"), null=True, blank=True)
+    note = EncryptedTextField(_("备注"), blank=True)
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
+
+    scope_region_field = "community"
+    scope_grid_field = "grid"
+
+    class Meta:
+        verbose_name = _("出租房屋")
+        verbose_name_plural = _("出租房屋")
+        ordering = ["community", "-registered_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.landlord}"
+
+
+class Tenancy(models.Model):
+    """A tenant living in a rental from ``start_date`` (until ``end_date``)."""
+
+    rental = models.ForeignKey(Rental, on_delete=models.PROTECT, related_name="tenancies")
+    tenant = models.ForeignKey(
+        Resident, verbose_name=_("租户"), on_delete=models.PROTECT, related_name="tenancies"
+    )
+    start_date = models.DateField(_("入住日期"))
+    end_date = models.DateField(_("退租日期"), null=True, blank=True)
+
+    scope_region_field = "rental__community"
+    scope_grid_field = "rental__grid"
+
+    class Meta:
+        verbose_name = _("租住记录")
+        verbose_name_plural = _("租住记录")
+        ordering = ["rental", "start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="tenancy_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} @ {self.rental}"

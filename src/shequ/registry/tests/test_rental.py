@@ -1,0 +1,91 @@
+"""Rental housing (出租房屋) and its tenants."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from shequ.core.validators import id_check_character
+from shequ.registry import actions
+from shequ.registry.actions import MemberInput
+from shequ.registry.models import Rental, Tenancy
+from tests.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _id(serial: int, born: str = "19800101", area: str = "320302") -> str:
+    body = f"{area}{born}{serial:03d}"
+    return body + id_check_character(body)
+
+
+def _person(world, community: str, grid: str, name: str, serial: int, relation: str = "head"):
+    household = actions.register_household(
+        community=world.regions[community],
+        grid=world.grids[grid],
+        members=[MemberInput(name=name, relation=relation, id_number=_id(serial))],
+    )
+    return household.head
+
+
+def test_a_rental_with_tenants_keeps_its_history() -> None:
+    world = build_world()
+    landlord = _person(world, "320302001001", "320302001001001", "房东甲", 11)
+    tenant = _person(world, "320302001001", "320302001001001", "租户乙", 12)
+    staff = world.users["community_staff"]
+    rental = actions.register_rental(
+        community=world.regions["320302001001"],
+        grid=world.grids["320302001001001"],
+        landlord=landlord,
+        registered_on=timezone.localdate(),
+        address_detail="1单元101",
+        by=staff,
+    )
+    tenancy = actions.add_tenant(
+        rental=rental, tenant=tenant, start_date=timezone.localdate(), by=staff
+    )
+    with pytest.raises(ValidationError):
+        actions.add_tenant(rental=rental, tenant=tenant, start_date=timezone.localdate(), by=staff)
+    with pytest.raises(ValidationError):
+        actions.add_tenant(
+            rental=rental, tenant=landlord, start_date=timezone.localdate(), by=staff
+        )
+    ended = actions.end_tenancy(tenancy=tenancy, end_date=timezone.localdate(), by=staff)
+    assert ended.end_date == timezone.localdate()
+    with pytest.raises(ValidationError):
+        actions.end_tenancy(tenancy=tenancy, end_date=timezone.localdate(), by=staff)
+    assert Tenancy.objects.filter(rental=rental).count() == 1
+    assert Rental.objects.get(pk=rental.pk).address_detail == "1单元101"
+
+
+def test_rentals_outside_the_jurisdiction_are_refused() -> None:
+    world = build_world()
+    landlord = _person(world, "320303001001", "320303001001001", "房东丙", 21)
+    with pytest.raises(PermissionDenied):
+        actions.register_rental(
+            community=world.regions["320303001001"],
+            landlord=landlord,
+            registered_on=timezone.localdate(),
+            by=world.users["community_staff"],
+        )
+
+
+def test_bad_dates_are_refused() -> None:
+    world = build_world()
+    landlord = _person(world, "320302001001", "320302001001001", "房东丁", 31)
+    with pytest.raises(ValidationError):
+        actions.register_rental(
+            community=world.regions["320302001001"],
+            landlord=landlord,
+            registered_on=timezone.localdate() + timedelta(days=1),
+        )
+    rental = actions.register_rental(
+        community=world.regions["320302001001"], landlord=landlord, registered_on=date(2025, 1, 1)
+    )
+    tenant = _person(world, "320302001001", "320302001001001", "租户戊", 32)
+    tenancy = actions.add_tenant(rental=rental, tenant=tenant, start_date=date(2025, 3, 1))
+    with pytest.raises(ValidationError):
+        actions.end_tenancy(tenancy=tenancy, end_date=date(2025, 2, 1))
