@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from shequ.accounts.api import router as accounts_router
 from shequ.accounts.api_auth import SessionAuth, TokenAuth
 from shequ.core.api import ErrorOut, install_error_handlers
+from shequ.registry.api import router as registry_router
 from shequ.territory.api import router as territory_router
 
 api = NinjaAPI(
@@ -20,5 +21,6 @@ install_error_handlers(api)
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/territory", territory_router)
+api.add_router("/registry", registry_router)
 
 __all__ = ["ErrorOut", "api"]
