@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, crypto
+from shequ.core.fields import BlindIndexField
 from shequ.core.validators import (
     id_birth_date,
     id_sex,
@@ -343,9 +344,15 @@ def update_resident(
         return current
     for name in changed:
         setattr(current, name, values[name])
+    # A blind index is recomputed on save only if it is among the saved fields.
+    indexes = [
+        model_field.name
+        for model_field in Resident._meta.concrete_fields
+        if isinstance(model_field, BlindIndexField) and model_field.source in changed
+    ]
     current.version = F("version") + 1
     current.updated_at = timezone.now()
-    current.save(update_fields=[*changed, "version", "updated_at"])
+    current.save(update_fields=[*changed, *indexes, "version", "updated_at"])
     current.refresh_from_db()
     audit.record("registry.update_resident", obj=current, actor=by, fields=changed)
     return current
