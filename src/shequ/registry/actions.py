@@ -232,7 +232,7 @@ def register_household(
         is_synthetic=is_synthetic,
     )
     for values in cleaned:
-        resident = _create_resident(household, values, is_synthetic=is_synthetic, on=today)
+        resident = _create_resident(household, values, is_synthetic=is_synthetic, on=today, by=by)
         if values["relation"] == Relation.HEAD:
             household.head = resident
     household.save(update_fields=["head"])
@@ -247,7 +247,7 @@ def register_household(
 
 
 def _create_resident(
-    household: Household, values: dict[str, Any], *, is_synthetic: bool, on: date
+    household: Household, values: dict[str, Any], *, is_synthetic: bool, on: date, by: Any = None
 ) -> Resident:
     try:
         with transaction.atomic():
@@ -265,7 +265,10 @@ def _create_resident(
         resident=resident, household=household, relation=values["relation"], joined_on=on
     )
     audit.record(
-        "registry.register_resident", obj=resident, fields=sorted(k for k, v in values.items() if v)
+        "registry.register_resident",
+        obj=resident,
+        actor=by,
+        fields=sorted(k for k, v in values.items() if v),
     )
     return resident
 
@@ -278,7 +281,7 @@ def add_member(*, household: Household, member: MemberInput, by: Any = None) -> 
     values = _clean_member(member, today=timezone.localdate())
     _ensure_unique_id(values, by)
     return _create_resident(
-        household, values, is_synthetic=household.is_synthetic, on=timezone.localdate()
+        household, values, is_synthetic=household.is_synthetic, on=timezone.localdate(), by=by
     )
 
 
