@@ -416,7 +416,10 @@ def record_departure(
     HouseholdMembership.objects.filter(resident=current, left_on__isnull=True).update(
         left_on=on, left_reason=reason[:100] or str(LifeStatus(status).label)
     )
-    CareGroupTag.objects.filter(resident=current, end_date__isnull=True).update(end_date=on)
+    open_tags = CareGroupTag.objects.filter(resident=current, end_date__isnull=True)
+    open_tags.filter(start_date__lte=on).update(end_date=on)
+    # A tag that was to begin after the departure ends where it begins (never before its start).
+    open_tags.filter(start_date__gt=on).update(end_date=F("start_date"))
     if current.household is not None and current.household.head_id == current.pk:
         Household.objects.filter(pk=current.household.pk).update(head=None)
     current.status, current.status_date = status, on
