@@ -462,12 +462,13 @@ def tag_care_group(
             )
     elif disability_category or disability_grade:
         raise ValidationError({"disability_category": _("只有残疾人需要填写残疾类别和等级。")})
+    # At most one open tag per group, whenever either starts.
     overlapping = (
         CareGroupTag.objects.filter(resident=resident, group=group).filter(end_date__isnull=True)
         if end_date is None
         else CareGroupTag.objects.none()
     )
-    if overlapping.filter(start_date__lte=start_date).exists():
+    if overlapping.exists():
         raise ValidationError({"group": _("该居民已在此关爱类别中。")})
     tag = CareGroupTag.objects.create(
         resident=resident,
