@@ -93,6 +93,15 @@ def _check_address(
         raise ValidationError(errors)
 
 
+def _check_fields(values: dict[str, Any], names: tuple[str, ...]) -> None:
+    """The model field's own checks (choices, length) for these values, with Django's messages."""
+    for name in names:
+        try:
+            Resident._meta.get_field(name).clean(values[name], None)  # type: ignore[union-attr]
+        except ValidationError as exc:
+            raise ValidationError({name: exc.messages}) from None
+
+
 def _clean_member(member: MemberInput, *, today: date) -> dict[str, Any]:
     """Validated field values for a Resident, or ValidationError naming the field."""
     name = member.name.strip()
@@ -109,6 +118,7 @@ def _clean_member(member: MemberInput, *, today: date) -> dict[str, Any]:
         "id_number": "",
         "phone": "",
     }
+    _check_fields(values, ("name", "sex"))
     if member.relation not in Relation.values:
         raise ValidationError({"relation": _("与户主关系不正确。")})
     if member.residence_status not in ResidenceStatus.values:
@@ -342,6 +352,8 @@ def update_resident(
     for extra in ("legal_basis", "note"):
         if extra in changes:
             values[extra] = changes[extra]
+    if "legal_basis" in changes:
+        _check_fields(values, ("legal_basis",))
     changed = [name for name, value in values.items() if getattr(current, name) != value]
     if not changed:
         return current
