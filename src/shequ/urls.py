@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("shequ.accounts.urls")),
     path("territory/", include("shequ.territory.urls")),
+    path("registry/", include("shequ.registry.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),
     path("", include("shequ.web.urls")),

@@ -15,6 +15,7 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     (_("工作台"), "web:home", "house", None, "/"),
     (_("我的消息"), "web:inbox", "bell", None, "/inbox/"),
     (_("区域与网格"), "territory:browser", "diagram-3", TerritoryPerm.VIEW, "/territory/"),
+    (_("居民与户籍"), "registry:residents", "people", "registry.view", "/registry/"),
     (_("审计日志"), "core:audit", "journal-text", CorePerm.VIEW_AUDIT, "/audit/"),
     (_("接口令牌"), "accounts:api_tokens", "key", CorePerm.USE_API, "/accounts/tokens/"),
     (_("管理后台"), "admin:index", "gear", CorePerm.USE_ADMIN, "/admin/"),

@@ -1,39 +1,74 @@
-"""URL parameter values for the every-URL-every-role test (tests/scope/test_every_url.py).
+"""URL parameter values for the every-URL-every-role test (tests/scope/test_every_url.py), for the
+registry's pages and API.
 
-A resident and a household inside the home grid and one of each in the other county, registered
-through the actions. Each resident's name carries the token of their community, so a page or API answer
-that shows a resident from outside the viewer's territory fails the test.
+One household, resident and care-group tag in the home grid and one of each in the other county,
+registered through the actions, plus an id that does not exist. Names and addresses carry the sentinels
+【R320302】 and 【R320303】, registered with the world, so a page or API answer that shows the other
+county's record fails the test.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from shequ.registry.models import Household
-from shequ.registry.tests import factories
-from tests.world import World, token
+from shequ.core.validators import id_check_character
+from shequ.registry import actions
+from shequ.registry.actions import MemberInput
+from shequ.registry.models import CareGroup, Relation
 
-HOME_COMMUNITY, HOME_GRID = "320302001001", "320302001001001"
-AWAY_COMMUNITY, AWAY_GRID = "320303001001", "320303001001001"
-
-
-def _households(world: World) -> list[Household]:
-    cached = getattr(world, "_registry_households", None)
-    if cached is None:
-        cached = [
-            factories.household(
-                world.regions[community],
-                [factories.member(f"{token(community)}居民")],
-                grid=world.grids[grid],
-                address_detail="1单元101室",
-            )
-            for community, grid in ((HOME_COMMUNITY, HOME_GRID), (AWAY_COMMUNITY, AWAY_GRID))
-        ]
-        world._registry_households = cached  # type: ignore[attr-defined]
-    return cached
+PLACES = {"320302": "320302001001", "320303": "320303001001"}
 
 
-PROVIDERS: dict[str, Any] = {
-    "resident_id": lambda w, m: [str(h.head_id) for h in _households(w)] + ["999999"],
-    "household_id": lambda w, m: [str(h.pk) for h in _households(w)] + ["999999"],
+def synthetic_id(area: str, serial: int, born: date = date(1980, 1, 1)) -> str:
+    first17 = f"{area}{born:%Y%m%d}{serial:03d}"
+    return first17 + id_check_character(first17)
+
+
+def _records(world: Any) -> dict[str, dict[str, Any]]:
+    """Created once per world; every provider call after the first reuses them."""
+    records = getattr(world, "registry_records", None)
+    if records is not None:
+        return records
+    records = {}
+    for county, community_code in PLACES.items():
+        grid = world.grids[community_code + "001"]
+        sentinel = f"【R{county}】"
+        household = actions.register_household(
+            community=world.regions[community_code],
+            grid=grid,
+            address_detail=f"{sentinel}1单元101室",
+            members=[
+                MemberInput(
+                    name=f"{sentinel}甲",
+                    relation=Relation.HEAD,
+                    id_number=synthetic_id(county, 901),
+                    phone="19900009901" if county == "320302" else "19900009902",
+                )
+            ],
+        )
+        assert household.head is not None
+        tag = actions.tag_care_group(
+            resident=household.head, group=CareGroup.VETERAN, start_date=date(2020, 1, 1)
+        )
+        world.all_tokens[sentinel] = grid.path
+        records[county] = {"household": household, "resident": household.head, "tag": tag}
+    world.registry_records = records
+    return records
+
+
+NOWHERE = "999999"
+
+
+def _ids(kind: str) -> Any:
+    def provide(world: Any, model: Any) -> list[str]:
+        return [str(record[kind].pk) for record in _records(world).values()] + [NOWHERE]
+
+    return provide
+
+
+PROVIDERS = {
+    "household_id": _ids("household"),
+    "resident_id": _ids("resident"),
+    "tag_id": _ids("tag"),
 }

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from shequ.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.residents, name="residents"),
+    path("households/new/", views.household_new, name="household_new"),
+    path("households/<int:household_id>/", views.household, name="household"),
+    path("households/<int:household_id>/members/new/", views.member_add, name="member_add"),
+    path("residents/<int:resident_id>/", views.resident, name="resident"),
+    path("residents/<int:resident_id>/reveal/", views.reveal, name="reveal"),
+    path("residents/<int:resident_id>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:resident_id>/care-groups/new/", views.care_tag_new, name="care_tag_new"),
+    path("residents/<int:resident_id>/move/", views.member_move, name="member_move"),
+    path("residents/<int:resident_id>/departure/", views.departure, name="departure"),
+    path("care-groups/<int:tag_id>/end/", views.care_tag_end, name="care_tag_end"),
+]
