@@ -203,6 +203,18 @@ class TestRegisterAndFind:
         assert 'name="members-1-name"' in body
         assert 'value="张三"' in body
         assert 'value="2单元301室"' in body  # typed by the user on this very form: kept
+        management = dict(re.findall(r'name="(members-[A-Z_]+)" value="(\d+)"', body))
+        data.pop("add_member")
+        data.update(management)
+        data.update({f"members-1-{k}": v for k, v in THREE_MEMBERS[1].items()})
+        data.update(
+            {"members-1-id_type": "resident_id", "members-1-residence_status": "registered"}
+        )
+
+        saved = client.post(reverse("registry:household_new"), data)
+
+        assert saved.status_code == 302
+        assert sorted(Resident.objects.values_list("name", flat=True)) == ["张三", "李四"]
 
     def test_the_new_household_page_offers_the_users_own_community_and_grids_only(
         self, world
