@@ -298,7 +298,8 @@ def add_member(*, household: Household, member: MemberInput, by: Any = None) -> 
 def _locked(resident: Resident, expected_version: int | None) -> Resident:
     """The row, locked, at the version the editor started from — or a clear refusal."""
     current = (
-        Resident.objects.select_for_update()
+        # Only the resident's row: PostgreSQL cannot lock the nullable side of the outer joins.
+        Resident.objects.select_for_update(of=("self",))
         .select_related("community", "grid", "household")
         .get(pk=resident.pk)
     )
