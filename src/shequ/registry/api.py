@@ -69,7 +69,7 @@ def _user_with(request: HttpRequest, perm: str) -> Any:
     """The caller, if some role of theirs holds ``perm`` (anywhere); 403 otherwise."""
     user = request.user
     if not user.has_permission(perm):  # type: ignore[union-attr]
-        raise ApiError(403, "forbidden", _("您没有此项权限。"))
+        raise ApiError(403, "forbidden", _("您没有执行此操作的权限。"))
     return user
 
 
@@ -93,7 +93,7 @@ def _acting() -> Iterator[None]:
     try:
         yield
     except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有此项权限。")) from None
+        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
 
 
 # --- Residents ----------------------------------------------------------------------------------
@@ -116,13 +116,13 @@ def _filters(
         errors.append({"field": "care_group", "message": _("关爱类别不正确。")})
     status = "" if status == "all" else status
     if status and status not in LifeStatus.values:
-        errors.append({"field": "status", "message": _("状态不正确。")})
+        errors.append({"field": "status", "message": _("提交的数据有误，请检查标出的字段。")})
     if residence_status and residence_status not in ResidenceStatus.values:
         errors.append({"field": "residence_status", "message": _("人口类别不正确。")})
     if sort not in queries.SORTS:
-        errors.append({"field": "sort", "message": _("排序方式不正确。")})
+        errors.append({"field": "sort", "message": _("提交的数据有误，请检查标出的字段。")})
     if age_min is not None and age_max is not None and age_min > age_max:
-        errors.append({"field": "age_max", "message": _("最大年龄不能小于最小年龄。")})
+        errors.append({"field": "age_max", "message": _("提交的数据有误，请检查标出的字段。")})
     if errors:
         raise _invalid(errors)
     return queries.ResidentFilters(
@@ -198,7 +198,7 @@ def reveal_field(
     obj: Resident | Household = resident
     if payload.field == "address_detail":
         if resident.household is None:
-            raise _invalid([{"field": "field", "message": _("该居民没有所在户。")}])
+            raise _invalid([{"field": "field", "message": _("该字段不能查看。")}])
         obj = resident.household
     with _acting():
         value = actions.reveal(obj=obj, field_name=payload.field, reason=payload.reason, by=user)
@@ -248,7 +248,7 @@ def _conflict() -> ApiError:
         409,
         "conflict",
         _("该居民的信息刚被其他人修改过，请刷新后重新编辑。"),
-        [{"field": "version", "message": _("版本已过期。")}],
+        [{"field": "version", "message": _("该居民的信息刚被其他人修改过，请刷新后重新编辑。")}],
     )
 
 
@@ -329,7 +329,7 @@ def _place_of(user: Any, payload: HouseholdIn) -> dict[str, Any]:
         place["estate"] = estate
     if payload.building_id is not None:
         if estate is None:
-            raise _invalid([{"field": "building_id", "message": _("选择楼栋前请先选择小区。")}])
+            raise _invalid([{"field": "building_id", "message": _("所选楼栋不属于所选小区。")}])
         # A building is found within the estate just found in the caller's view.
         building = Building.objects.filter(pk=payload.building_id, estate=estate).first()
         if building is None:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from shequ.registry.display import MaskedResident, address_of, masked
 from shequ.registry.models import Household, Resident
@@ -220,17 +221,24 @@ class RevealOut(Schema):
 
 
 class MemberIn(Schema):
-    name: str = Field(..., max_length=NAME_MAX)
+    """One member. Values are checked by the action, which names the member from 1
+    (``members.2.id_number``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
     relation: str = "other_relative"
     id_type: str = "resident_id"
     id_number: str = Field("", max_length=40)
     phone: str = Field("", max_length=40)
-    sex: str = Field("", max_length=8)
+    sex: str = ""
     birth_date: date | None = None
     residence_status: str = "registered"
 
 
 class HouseholdIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     community_code: str
     grid_code: str | None = None
     estate_id: int | None = None
@@ -241,7 +249,9 @@ class HouseholdIn(Schema):
 
 
 class ResidentPatchIn(Schema):
-    """The version the edit started from, and only the fields that change."""
+    """The version the edit started from, and only the fields that change (others are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     version: int = Field(..., ge=1)
     name: str | None = Field(None, max_length=NAME_MAX)
@@ -257,5 +267,7 @@ class ResidentPatchIn(Schema):
 
 
 class RevealIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     field: str
     reason: str = Field(..., max_length=300)

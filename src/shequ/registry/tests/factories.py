@@ -11,6 +11,8 @@ from datetime import date
 from itertools import count
 from typing import Any
 
+from django.utils import timezone
+
 from shequ.core.validators import id_check_character
 from shequ.registry import actions
 from shequ.registry.actions import MemberInput
@@ -51,6 +53,20 @@ def id_number_ending_in_x(born: date = date(1975, 6, 15), *, sex: str = "male") 
     raise AssertionError("no serial gives a check character X for this date")  # pragma: no cover
 
 
+def years_ago(years: int, day: date | None = None) -> date:
+    """The same calendar day ``years`` earlier (28 February for a 29 February)."""
+    day = day or timezone.localdate()
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_of(born: date, day: date | None = None) -> int:
+    day = day or timezone.localdate()
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def phone_number() -> str:
     return f"199{next(_phones):08d}"
 
@@ -75,6 +91,7 @@ def member(
         id_type=id_type,
         id_number=number,
         phone=phone_number() if phone is None else phone,
+        sex=sex,  # for a resident ID, the number decides
         **extra,
     )
 
