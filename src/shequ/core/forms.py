@@ -22,7 +22,8 @@ class StyledForm(forms.Form):
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+                # The bound field's own id (prefix and auto_id included), as the templates use it.
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}_helptext"
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -32,4 +33,4 @@ class StyledForm(forms.Form):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
                 described = widget.attrs.get("aria-describedby", "")
-                widget.attrs["aria-describedby"] = f"{described} id_{name}_error".strip()
+                widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}_error".strip()

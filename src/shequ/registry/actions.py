@@ -348,6 +348,11 @@ def update_resident(
         birth_date=changes.get("birth_date", current.birth_date),
         residence_status=changes.get("residence_status", current.residence_status),
     )
+    if "relation" in changes and (changes["relation"] == Relation.HEAD) != (
+        current.relation == Relation.HEAD
+    ):
+        # The head is one per household and changes only through change_head.
+        raise ValidationError({"relation": _("户主只能通过“更换户主”变更。")})
     values = _clean_member(merged, today=timezone.localdate())
     _ensure_unique_id(values, by, exclude_pk=current.pk)
     for extra in ("legal_basis", "note"):
@@ -389,6 +394,8 @@ def move_member(
     _require_place(by, RegistryPerm.EDIT, _place_path(to_household.community, to_household.grid))
     if current.household_id == to_household.pk:
         raise ValidationError(_("该居民已在此户中。"))
+    if not to_household.is_active:
+        raise ValidationError({"to_household": _("目标户已注销。")})
     if relation == Relation.HEAD and to_household.head_id is not None:
         raise ValidationError({"relation": _("目标户已有户主。")})
     if current.status != LifeStatus.ACTIVE:
@@ -512,6 +519,50 @@ def end_care_group(*, tag: CareGroupTag, end_date: date, by: Any = None) -> Care
     tag.refresh_from_db()
     audit.record("registry.end_care_group", obj=tag, actor=by, fields=["end_date"])
     return tag
+
+
+@transaction.atomic
+def change_head(*, household: Household, new_head: Resident, by: Any = None) -> Household:
+    """Name another member the head (户主): after the head moved out or died, or by family decision.
+
+    The former head, if still a member, becomes an "other relative" — staff then set the right relation.
+    """
+    locked = (
+        Household.objects.select_for_update()
+        .select_related("community", "grid")
+        .get(pk=household.pk)
+    )
+    _require_place(by, RegistryPerm.EDIT, _place_path(locked.community, locked.grid))
+    member = Resident.objects.select_for_update().get(pk=new_head.pk)
+    if member.household_id != locked.pk or member.status != LifeStatus.ACTIVE:
+        raise ValidationError({"new_head": _("新户主必须是本户在册成员。")})
+    if locked.head_id == member.pk:
+        return locked
+    today = timezone.localdate()
+    if locked.head_id is not None:
+        Resident.objects.filter(pk=locked.head_id, household=locked).update(
+            relation=Relation.OTHER_RELATIVE, version=F("version") + 1
+        )
+        HouseholdMembership.objects.filter(
+            resident_id=locked.head_id, household=locked, left_on__isnull=True
+        ).update(relation=Relation.OTHER_RELATIVE)
+    Resident.objects.filter(pk=member.pk).update(relation=Relation.HEAD, version=F("version") + 1)
+    HouseholdMembership.objects.filter(
+        resident=member, household=locked, left_on__isnull=True
+    ).update(relation=Relation.HEAD)
+    locked.head = member
+    locked.version = F("version") + 1
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["head", "version", "updated_at"])
+    locked.refresh_from_db()
+    audit.record(
+        "registry.change_head",
+        obj=locked,
+        actor=by,
+        fields=["head"],
+        object_repr=f"{locked.number} {today}",
+    )
+    return locked
 
 
 def reveal(*, obj: Resident | Household, field_name: str, reason: str, by: Any) -> str:

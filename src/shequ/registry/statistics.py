@@ -37,6 +37,7 @@ def threshold() -> int:
 
 
 def suppress(count: int, limit: int | None = None) -> str:
+    """A count as shown: below the threshold (but not zero) only as "<threshold"."""
     limit = threshold() if limit is None else limit
     if 0 < count < limit:
         return f"<{limit}"

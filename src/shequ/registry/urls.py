@@ -8,6 +8,7 @@ urlpatterns = [
     path("households/new/", views.household_new, name="household_new"),
     path("households/<int:household_id>/", views.household, name="household"),
     path("households/<int:household_id>/members/new/", views.member_add, name="member_add"),
+    path("households/<int:household_id>/head/", views.change_head, name="change_head"),
     path("residents/<int:resident_id>/", views.resident, name="resident"),
     path("residents/<int:resident_id>/reveal/", views.reveal, name="reveal"),
     path("residents/<int:resident_id>/edit/", views.resident_edit, name="resident_edit"),
@@ -15,4 +16,7 @@ urlpatterns = [
     path("residents/<int:resident_id>/move/", views.member_move, name="member_move"),
     path("residents/<int:resident_id>/departure/", views.departure, name="departure"),
     path("care-groups/<int:tag_id>/end/", views.care_tag_end, name="care_tag_end"),
+    path("export/", views.export, name="export"),
+    path("statistics/", views.statistics_home, name="statistics_home"),
+    path("statistics/<str:code>/", views.statistics_view, name="statistics"),
 ]

@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -23,12 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
+from shequ.core.forms import StyledForm
 from shequ.core.scoping import get_scoped_or_404, scoped
-from shequ.registry import actions, forms, queries
+from shequ.registry import actions, exports, forms, queries, statistics
 from shequ.registry.display import address_of, masked
 from shequ.registry.models import (
     SENSITIVE_CARE_GROUPS,
@@ -40,6 +43,7 @@ from shequ.registry.models import (
     Resident,
 )
 from shequ.registry.permissions import RegistryPerm
+from shequ.territory import queries as territory_queries
 
 PER_PAGE = 50
 GET_POST = ("GET", "POST")
@@ -132,6 +136,7 @@ def residents(request: HttpRequest) -> HttpResponse:
         "rows": [(resident, masked(resident, today=today)) for resident in page.object_list],
         "sensitive_groups": SENSITIVE_CARE_GROUPS,
         "can_edit": user.has_permission(RegistryPerm.EDIT),
+        "can_export": user.has_permission(RegistryPerm.EXPORT),
         "searching": bool(params) or exact,
     }
     if _is_htmx(request):
@@ -240,6 +245,30 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
             "can_edit": _may(user, RegistryPerm.EDIT, household),
         },
     )
+
+
+@permission_required(RegistryPerm.EDIT)
+@require_POST
+def change_head(request: HttpRequest, household_id: int) -> HttpResponse:
+    """更换户主: make another member of this household its head."""
+    user = request.user
+    household = _editable_household(user, household_id)
+    raw = request.POST.get("resident", "")
+    member = (
+        queries.household_members(user, household).filter(pk=int(raw)).first()
+        if raw.isdigit()
+        else None
+    )
+    if member is None:
+        messages.error(request, _("请选择本户的一名在册成员。"))
+    else:
+        try:
+            actions.change_head(household=household, new_head=member, by=user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已将%(name)s设为户主。") % {"name": member.name})
+    return redirect("registry:household", household_id=household.pk)
 
 
 @permission_required(RegistryPerm.EDIT)
@@ -509,3 +538,79 @@ def departure(request: HttpRequest, resident_id: int) -> HttpResponse:
             )
             return redirect("registry:resident", resident_id=resident.pk)
     return render(request, "registry/departure.html", {"resident": resident, "form": form})
+
+
+# --- Reports: the Excel export and counts for officials ------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportForm(StyledForm):
+    unmasked = django_forms.BooleanField(
+        label=gettext_lazy("导出完整的证件号码和手机号（不脱敏）"), required=False
+    )
+    reason = django_forms.CharField(
+        label=gettext_lazy("事由"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("导出不脱敏名单时必填，例如：办理高龄津贴发放"),
+    )
+
+
+@permission_required(RegistryPerm.EXPORT)
+def export(request: HttpRequest) -> HttpResponse:
+    """Choose what to export (the same filters as the list), then download the workbook."""
+    search = forms.ResidentSearchForm(request.POST or request.GET or None, user=request.user)
+    form = ExportForm(request.POST or None)
+    can_unmask = request.user.has_permission(RegistryPerm.EXPORT_UNMASKED)  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = exports.export_residents(
+                user=request.user,
+                filters=search.filters(),
+                unmasked=form.cleaned_data["unmasked"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {"": exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            form.add_error("unmasked", str(exc))
+        else:
+            response = HttpResponse(result.content, content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request, "registry/export.html", {"form": form, "search": search, "can_unmask": can_unmask}
+    )
+
+
+@require_GET
+@permission_required(RegistryPerm.STATISTICS)
+def statistics_home(request: HttpRequest) -> HttpResponse:
+    roots = list(territory_queries.roots_for(request.user))
+    if len(roots) == 1:
+        return redirect("registry:statistics", code=roots[0].code)
+    return render(request, "registry/statistics_home.html", {"roots": roots})
+
+
+@require_GET
+@permission_required(RegistryPerm.STATISTICS)
+def statistics_view(request: HttpRequest, code: str) -> HttpResponse:
+    stats = statistics.region_statistics(request.user, code)
+    crumbs = territory_queries.breadcrumbs(stats.region, request.user)
+    if not stats.total.residents:
+        messages.info(request, _("该区域还没有在册居民。"))
+    return render(
+        request,
+        "registry/statistics.html",
+        {
+            "stats": stats,
+            "crumbs": crumbs,
+            "bands": [label for label, _low, _high in statistics.AGE_BANDS],
+            "groups": list(statistics.GROUP_LABELS.items()),
+            "statuses": list(statistics.STATUS_LABELS.items()),
+            "threshold": statistics.threshold(),
+        },
+    )

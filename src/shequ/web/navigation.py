@@ -16,6 +16,13 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     (_("我的消息"), "web:inbox", "bell", None, "/inbox/"),
     (_("区域与网格"), "territory:browser", "diagram-3", TerritoryPerm.VIEW, "/territory/"),
     (_("居民与户籍"), "registry:residents", "people", "registry.view", "/registry/"),
+    (
+        _("居民统计"),
+        "registry:statistics_home",
+        "bar-chart",
+        "registry.statistics",
+        "/registry/statistics/",
+    ),
     (_("审计日志"), "core:audit", "journal-text", CorePerm.VIEW_AUDIT, "/audit/"),
     (_("接口令牌"), "accounts:api_tokens", "key", CorePerm.USE_API, "/accounts/tokens/"),
     (_("管理后台"), "admin:index", "gear", CorePerm.USE_ADMIN, "/admin/"),
@@ -26,10 +33,15 @@ def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False) or getattr(user, "is_resident", False):
         return []
     perms = user.permissions()
-    items = []
-    for label, url_name, icon, perm, prefix in NAV_ITEMS:
-        if perm is not None and perm not in perms:
-            continue
-        active = current_path == "/" if prefix == "/" else current_path.startswith(prefix)
-        items.append({"label": label, "url": reverse(url_name), "icon": icon, "active": active})
-    return items
+    shown = [item for item in NAV_ITEMS if item[3] is None or item[3] in perms]
+    # The most specific prefix wins: /registry/statistics/ marks 居民统计, not 居民与户籍 as well.
+    matching = [
+        p
+        for *_rest, p in shown
+        if (current_path == "/" if p == "/" else current_path.startswith(p))
+    ]
+    best = max(matching, key=len, default=None)
+    return [
+        {"label": label, "url": reverse(url_name), "icon": icon, "active": prefix == best}
+        for label, url_name, icon, _perm, prefix in shown
+    ]

@@ -89,3 +89,27 @@ def test_bad_dates_are_refused() -> None:
     tenancy = actions.add_tenant(rental=rental, tenant=tenant, start_date=date(2025, 3, 1))
     with pytest.raises(ValidationError):
         actions.end_tenancy(tenancy=tenancy, end_date=date(2025, 2, 1))
+
+
+def test_change_head_after_the_head_moves_out(client) -> None:
+    from shequ.registry.models import Household, Resident
+
+    world = build_world()
+    household = actions.register_household(
+        community=world.regions["320302001001"],
+        grid=world.grids["320302001001001"],
+        members=[
+            MemberInput(name="老户主", relation="head", id_number=_id(41)),
+            MemberInput(name="配偶", relation="spouse", id_number=_id(42)),
+        ],
+    )
+    spouse = Resident.objects.get(household=household, relation="spouse")
+    actions.record_departure(resident=household.head, status="deceased", on=timezone.localdate())
+    assert Household.objects.get(pk=household.pk).head_id is None
+    client.force_login(world.users["community_staff"])
+    response = client.post(f"/registry/households/{household.pk}/head/", {"resident": spouse.pk})
+    assert response.status_code == 302
+    assert Household.objects.get(pk=household.pk).head_id == spouse.pk
+    assert Resident.objects.get(pk=spouse.pk).relation == "head"
+    with pytest.raises(ValidationError):
+        actions.update_resident(resident=spouse, changes={"relation": "spouse"})
