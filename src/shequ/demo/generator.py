@@ -231,6 +231,9 @@ COUNT_LABELS = {
     "villager_groups": gettext_lazy("村民小组"),
     "handling_units": gettext_lazy("承办单位"),
     "accounts": gettext_lazy("演示账号"),
+    "households": gettext_lazy("户"),
+    "residents": gettext_lazy("居民"),
+    "care_tags": gettext_lazy("关爱对象标记"),
 }
 
 
@@ -678,6 +681,8 @@ def is_loaded() -> bool:
 
 
 def synthetic_counts() -> dict[str, int]:
+    from shequ.demo.population import population_counts  # population imports this module
+
     return {
         "grids": Grid.objects.filter(is_synthetic=True, is_micro=False).count(),
         "micro_grids": Grid.objects.filter(is_synthetic=True, is_micro=True).count(),
@@ -689,6 +694,7 @@ def synthetic_counts() -> dict[str, int]:
         "villager_groups": VillagerGroup.objects.filter(is_synthetic=True).count(),
         "handling_units": HandlingUnit.objects.filter(is_synthetic=True).count(),
         "accounts": User.objects.filter(is_synthetic=True).count(),
+        **population_counts(),
     }
 
 
@@ -810,6 +816,10 @@ def generate(
             home = _pick_home(places, planned)
             accounts = _create_accounts(home, seed, passwords, hashes)
 
+            from shequ.demo.population import generate_population  # imports this module
+
+            population = generate_population(seed=seed, scale=scale, stdout=stdout)
+
             report = DemoReport(
                 created=True,
                 seed=seed,
@@ -823,6 +833,7 @@ def generate(
                     "villager_groups": len(plan.villager_groups),
                     "handling_units": len(units),
                     "accounts": len(accounts),
+                    **population,
                 },
                 accounts=accounts,
                 regions_located=len(located),
@@ -853,11 +864,16 @@ class _KeepAuditCollector(Collector):
 
 
 def reset() -> dict[str, int]:
-    """Delete every synthetic row (users and their assignments, buildings, villager groups, estates,
-    micro-grids, grids, handling units) in one transaction. Regions are never touched."""
+    """Delete every synthetic row (the population's households, residents, memberships and care-group
+    tags; users and their assignments, buildings, villager groups, estates, micro-grids, grids, handling
+    units) in one transaction. Regions are never touched."""
+    from shequ.demo.population import delete_population  # imports this module
+
     deleted: dict[str, int] = {}
     try:
         with transaction.atomic():
+            # The synthetic population first: households point at demo grids, estates and buildings.
+            deleted.update(delete_population())
             foreign = RoleAssignment.objects.filter(
                 Q(grid__is_synthetic=True) | Q(handling_unit__is_synthetic=True),
                 user__is_synthetic=False,

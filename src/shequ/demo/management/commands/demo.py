@@ -59,14 +59,20 @@ def write_accounts_file(path: str, accounts: list[DemoAccount]) -> None:
 
 
 class Command(BaseCommand):
-    help = "Load the synthetic demo (grids, estates, buildings, units, one account per role)."
+    help = (
+        "Load the synthetic demo (grids, estates, buildings, units, one account per role, "
+        "a synthetic resident population)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reset", action="store_true", help="delete the demo data first, then regenerate it"
         )
         parser.add_argument(
-            "--scale", type=float, default=1.0, help="multiply grids and estates per community"
+            "--scale",
+            type=float,
+            default=1.0,
+            help="multiply grids, estates and households per community",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
         parser.add_argument(
