@@ -528,7 +528,8 @@ def change_head(*, household: Household, new_head: Resident, by: Any = None) -> 
     The former head, if still a member, becomes an "other relative" — staff then set the right relation.
     """
     locked = (
-        Household.objects.select_for_update()
+        # Only the household's row: PostgreSQL cannot lock the nullable side of an outer join.
+        Household.objects.select_for_update(of=("self",))
         .select_related("community", "grid")
         .get(pk=household.pk)
     )
