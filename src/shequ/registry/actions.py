@@ -373,7 +373,12 @@ def update_resident(
     ]
     current.version = F("version") + 1
     current.updated_at = timezone.now()
-    current.save(update_fields=[*changed, *indexes, "version", "updated_at"])
+    try:
+        with transaction.atomic():
+            current.save(update_fields=[*changed, *indexes, "version", "updated_at"])
+    except IntegrityError:
+        # Another edit gave someone this ID number a moment ago.
+        raise ValidationError({"id_number": _("该证件号码已登记，不能重复登记。")}) from None
     current.refresh_from_db()
     audit.record("registry.update_resident", obj=current, actor=by, fields=changed)
     return current
@@ -466,6 +471,8 @@ def tag_care_group(
     by: Any = None,
 ) -> CareGroupTag:
     _require_place(by, RegistryPerm.EDIT, _place_path(resident.community, resident.grid))
+    if resident.status != LifeStatus.ACTIVE:
+        raise ValidationError(_("该居民已不在册。"))
     if group not in CareGroup.values:
         raise ValidationError({"group": _("关爱类别不正确。")})
     if end_date is not None and end_date < start_date:

@@ -18,7 +18,7 @@ from shequ.registry.names import normalise_query
 from shequ.registry.permissions import RegistryPerm
 
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
-_PHONE_LIKE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
+_PHONE_LIKE = re.compile(r"^(\+?86|0086)?1[3-9]\d{9}$")
 _LATIN = re.compile(r"^[a-z]+$")
 SORTS = {
     "name": ("name_keys", "pk"),

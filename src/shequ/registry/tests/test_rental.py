@@ -113,3 +113,31 @@ def test_change_head_after_the_head_moves_out(client) -> None:
     assert Resident.objects.get(pk=spouse.pk).relation == "head"
     with pytest.raises(ValidationError):
         actions.update_resident(resident=spouse, changes={"relation": "spouse"})
+
+
+def test_a_departed_resident_gets_no_new_care_group() -> None:
+    world = build_world()
+    household = actions.register_household(
+        community=world.regions["320302001001"],
+        grid=world.grids["320302001001001"],
+        members=[MemberInput(name="赵六", relation="head", id_number=_id(51))],
+    )
+    head = household.head
+    actions.record_departure(resident=head, status="moved_out", on=timezone.localdate())
+    head.refresh_from_db()
+    with pytest.raises(ValidationError):
+        actions.tag_care_group(resident=head, group="veteran", start_date=timezone.localdate())
+
+
+def test_phone_search_accepts_0086() -> None:
+    from shequ.registry.queries import query_condition
+
+    world = build_world()
+    actions.register_household(
+        community=world.regions["320302001001"],
+        grid=world.grids["320302001001001"],
+        members=[MemberInput(name="钱七", relation="head", id_number=_id(61), phone="13912345678")],
+    )
+    from shequ.registry.models import Resident
+
+    assert Resident.objects.filter(query_condition("0086 139 1234 5678")).count() == 1
