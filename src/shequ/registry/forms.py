@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
-from shequ.core.scoping import scoped
 from shequ.core.validators import validate_id_number
-from shequ.registry import actions
+from shequ.registry import actions, queries
 from shequ.registry.models import (
     CareGroup,
     DisabilityCategory,
@@ -34,7 +33,7 @@ from shequ.registry.models import (
 )
 from shequ.registry.permissions import RegistryPerm
 from shequ.registry.queries import SORTS, ResidentFilters
-from shequ.territory.models import Building, Estate, Grid, Level, Region, VillagerGroup
+from shequ.territory.models import Building, Estate, Grid, Region, VillagerGroup
 
 ALL_STATUSES = "all"
 MAX_MEMBERS = 20
@@ -77,13 +76,11 @@ class RegistryForm(StyledForm):
 
 
 def editable_communities(user: Any) -> QuerySet[Region]:
-    return scoped(Region.objects.filter(level=Level.COMMUNITY), user, RegistryPerm.EDIT).order_by(
-        "code"
-    )
+    return queries.editable_communities(user)
 
 
 def _editable(model: Any, user: Any) -> QuerySet[Any]:
-    return scoped(model.objects.all(), user, RegistryPerm.EDIT)
+    return queries.editable_places(user, model)
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
@@ -181,6 +178,24 @@ class HouseholdForm(RegistryForm):
             del self.fields["villager_group"]
 
 
+def id_number_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("证件号码"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def phone_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("手机号"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+
 class MemberForm(RegistryForm):
     """One member as typed on the registration form."""
 
@@ -191,18 +206,8 @@ class MemberForm(RegistryForm):
     id_type = forms.ChoiceField(
         label=_("证件类型"), choices=IdType.choices, initial=IdType.RESIDENT_ID
     )
-    id_number = forms.CharField(
-        label=_("证件号码"),
-        max_length=40,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    phone = forms.CharField(
-        label=_("手机号"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
-    )
+    id_number = id_number_field()
+    phone = phone_field()
     residence_status = forms.ChoiceField(
         label=_("人口类别"), choices=ResidenceStatus.choices, initial=ResidenceStatus.REGISTERED
     )
@@ -344,9 +349,9 @@ class ResidentSearchForm(RegistryForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        estates = scoped(Estate.objects.all(), user, RegistryPerm.VIEW)
+        estates = queries.visible_estates(user)
         field = self.fields["estate"]
-        field.queryset = estates.select_related("community").order_by("community__code", "name")
+        field.queryset = estates.order_by("community__code", "name")
         field.with_community = estates.values("community").distinct().count() > 1
 
     def clean(self) -> dict[str, Any]:
@@ -397,18 +402,8 @@ class ResidentEditForm(RegistryForm):
     name = forms.CharField(label=_("姓名"), max_length=60)
     relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
     id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
-    id_number = forms.CharField(
-        label=_("证件号码"),
-        max_length=40,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    phone = forms.CharField(
-        label=_("手机号"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
-    )
+    id_number = id_number_field()
+    phone = phone_field()
     clear_phone = forms.BooleanField(label=_("删除手机号"), required=False)
     sex = forms.ChoiceField(
         label=_("性别"),

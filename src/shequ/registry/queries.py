@@ -16,6 +16,7 @@ from shequ.core.validators import normalize_id_number, normalize_phone
 from shequ.registry.models import CareGroupTag, Household, HouseholdMembership, LifeStatus, Resident
 from shequ.registry.names import normalise_query
 from shequ.registry.permissions import RegistryPerm
+from shequ.territory.models import Estate, Level, Region
 
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 _PHONE_LIKE = re.compile(r"^(\+?86|0086)?1[3-9]\d{9}$")
@@ -153,3 +154,34 @@ def household_members(user: Any, household: Household) -> QuerySet[Resident]:
         .prefetch_related(current_tags())
         .order_by("status", "birth_date", "pk")
     )
+
+
+def household_history(user: Any, household: Household) -> QuerySet[HouseholdMembership]:
+    """Everyone who ever belonged to the household, in order of joining."""
+    memberships = HouseholdMembership.objects.filter(household=household).select_related("resident")
+    return scoped(memberships, user, RegistryPerm.VIEW).order_by("joined_on", "pk")
+
+
+def editable_care_tag(user: Any, tag_id: int) -> CareGroupTag:
+    return get_scoped_or_404(
+        CareGroupTag.objects.select_related("resident__community", "resident__grid"),
+        user,
+        RegistryPerm.EDIT,
+        pk=tag_id,
+    )
+
+
+def editable_communities(user: Any) -> QuerySet[Region]:
+    """Communities where the user may register households."""
+    return scoped(Region.objects.filter(level=Level.COMMUNITY), user, RegistryPerm.EDIT).order_by(
+        "code"
+    )
+
+
+def editable_places(user: Any, model: type[Any]) -> QuerySet[Any]:
+    """Grids, estates, buildings or villager groups where the user may register households."""
+    return scoped(model.objects.all(), user, RegistryPerm.EDIT)
+
+
+def visible_estates(user: Any) -> QuerySet[Estate]:
+    return scoped(Estate.objects.all(), user, RegistryPerm.VIEW).select_related("community")

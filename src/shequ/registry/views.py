@@ -1,7 +1,7 @@
 """Staff pages of the resident and household registry (F3).
 
 Thin: parse the input with a form, call one query or action, render. Every read goes through
-``queries`` (or, for the few reads it does not offer, through ``scoped()`` in a helper here), so a
+``queries``, so a
 record outside the user's jurisdiction answers 404. ID numbers, phone numbers and the detailed address
 are shown masked (``display``); the clear value of one field is shown only after a reasoned,
 audited reveal, and only in the answer to that POST — never in a URL.
@@ -30,7 +30,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required
 from shequ.core.forms import StyledForm
-from shequ.core.scoping import get_scoped_or_404, scoped
 from shequ.registry import actions, exports, forms, queries, statistics
 from shequ.registry.display import address_of, masked
 from shequ.registry.models import (
@@ -94,11 +93,6 @@ def _resident_history(user: Any, resident: Resident) -> list[tuple[HouseholdMemb
         queries.visible_households(user).filter(pk__in=household_ids).values_list("pk", flat=True)
     )
     return [(m, m.household_id in visible) for m in memberships]
-
-
-def _household_history(user: Any, household: Household) -> QuerySet[HouseholdMembership]:
-    memberships = HouseholdMembership.objects.filter(household=household).select_related("resident")
-    return scoped(memberships, user, RegistryPerm.VIEW).order_by("joined_on", "pk")
 
 
 def _all_tags(resident: Resident) -> QuerySet[CareGroupTag]:
@@ -240,7 +234,7 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
             "household": household,
             "address": address_of(household),
             "rows": [(member, masked(member, today=today)) for member in members],
-            "history": _household_history(user, household),
+            "history": queries.household_history(user, household),
             "sensitive_groups": SENSITIVE_CARE_GROUPS,
             "can_edit": _may(user, RegistryPerm.EDIT, household),
         },
@@ -465,12 +459,7 @@ def care_tag_new(request: HttpRequest, resident_id: int) -> HttpResponse:
 @require_POST
 def care_tag_end(request: HttpRequest, tag_id: int) -> HttpResponse:
     user = request.user
-    tag = get_scoped_or_404(
-        CareGroupTag.objects.select_related("resident__community", "resident__grid"),
-        user,
-        RegistryPerm.EDIT,
-        pk=tag_id,
-    )
+    tag = queries.editable_care_tag(user, tag_id)
     form = forms.EndCareTagForm(request.POST)
     if form.is_valid():
         try:
