@@ -32,7 +32,7 @@ test: $(STAMP)
 quality: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy src/shequ/core $$(ls src/shequ/*/actions.py src/shequ/*/queries.py | grep -v /core/)
+	$(BIN)/mypy src/shequ/core $$(ls -d src/shequ/*/actions.py src/shequ/*/actions src/shequ/*/queries.py src/shequ/*/queries 2>/dev/null | grep -v /core/)
 	$(BIN)/shequ manage makemigrations --check --dry-run
 
 bench: $(STAMP)

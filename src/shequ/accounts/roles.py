@@ -37,6 +37,7 @@ class RegistryPerm:
     EXPORT_UNMASKED = "registry.export_unmasked"
     IMPORT = "registry.import"
     STATISTICS = "registry.statistics"
+    HANDLE_RIGHTS = "registry.handle_rights"
 
 
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
@@ -49,12 +50,12 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
-              RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT),
+              RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
-              RegistryPerm.IMPORT, RegistryPerm.STATISTICS),
+              RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,

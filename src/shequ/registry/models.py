@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,8 @@ class LifeStatus(models.TextChoices):
     ACTIVE = "active", _("在册")
     MOVED_OUT = "moved_out", _("已迁出")
     DECEASED = "deceased", _("已死亡")
+    # Merged into another record found to be the same person (``Resident.merged_into``).
+    MERGED = "merged", _("已合并")
 
 
 class Sex(models.TextChoices):
@@ -172,6 +175,23 @@ class Resident(models.Model):
         _("处理依据"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.STATUTORY_DUTY
     )
     note = EncryptedTextField(_("备注"), blank=True, sensitive=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并到"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
+    # The resident's own sign-in account, once linked: what the resident pages show them.
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("居民账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident_record",
+    )
     is_synthetic = models.BooleanField(_("演示数据"), default=False)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
@@ -384,3 +404,256 @@ class Tenancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} @ {self.rental}"
+
+
+class DuplicateReason(models.TextChoices):
+    SAME_NAME_BIRTH_DATE = "same_name_birth_date", _("姓名和出生日期相同")
+    SAME_NAME_ADDRESS = "same_name_address", _("姓名和地址相同")
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("待核查")
+    MERGED = "merged", _("已合并")
+    DISMISSED = "dismissed", _("不是同一人")
+
+
+class DuplicateCandidate(models.Model):
+    """Two records that may be the same person, waiting for staff to merge or dismiss them.
+
+    The pair is stored once, lower id first. ``resident`` decides the scope: a reviewer must see both.
+    """
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("居民"), on_delete=models.PROTECT, related_name="+"
+    )
+    other = models.ForeignKey(
+        Resident, verbose_name=_("疑似重复"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("原因"), max_length=32, choices=DuplicateReason.choices)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    found_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    # Which record was kept when merged.
+    kept = models.ForeignKey(
+        Resident,
+        verbose_name=_("保留的记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "resident__community"
+    scope_grid_field = "resident__grid"
+
+    class Meta:
+        verbose_name = _("疑似重复记录")
+        verbose_name_plural = _("疑似重复记录")
+        ordering = ["-found_at", "pk"]
+        indexes = [models.Index(fields=["status", "found_at"], name="duplicate_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "other"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(resident__lt=models.F("other")), name="duplicate_pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} ≈ {self.other}"
+
+
+class ConsentPurpose(models.TextChoices):
+    """Optional uses of a resident's data, each needing the resident's own consent (PIPL Art. 14)."""
+
+    ACTIVITY_NOTICES = "activity_notices", _("接收社区活动通知")
+    SATISFACTION_SURVEYS = "satisfaction_surveys", _("接受服务满意度回访")
+    VOLUNTEER_MATCHING = "volunteer_matching", _("向志愿者提供联系方式以便上门服务")
+    SHARE_WITH_PROVIDERS = "share_with_providers", _("向为我服务的社会组织提供必要信息")
+    PHOTO_PUBLICITY = "photo_publicity", _("在社区宣传中使用我的活动照片")
+
+
+class ConsentRecord(models.Model):
+    """One decision on one purpose. The newest record per purpose is the resident's current choice."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("居民"), on_delete=models.PROTECT, related_name="consents"
+    )
+    purpose = models.CharField(_("用途"), max_length=32, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("同意"))
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_region_field = "resident__community"
+    scope_grid_field = "resident__grid"
+
+    class Meta:
+        verbose_name = _("同意记录")
+        verbose_name_plural = _("同意记录")
+        ordering = ["resident", "purpose", "-recorded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["resident", "purpose", "recorded_at"], name="consent_latest_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_purpose_display()}"
+
+
+class RightsRequestKind(models.TextChoices):
+    """A resident's rights over their personal information (PIPL Arts. 44-48)."""
+
+    COPY = "copy", _("查阅、复制个人信息")
+    CORRECTION = "correction", _("更正、补充个人信息")
+    DELETION = "deletion", _("删除个人信息")
+    EXPLANATION = "explanation", _("解释处理规则")
+
+
+class RightsRequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交")
+    IN_PROGRESS = "in_progress", _("办理中")
+    COMPLETED = "completed", _("已办结")
+    REFUSED = "refused", _("不予办理")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class RightsRequest(models.Model):
+    """A resident's request about their own data, tracked to an answer within a working-day limit."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("居民"), on_delete=models.PROTECT, related_name="rights_requests"
+    )
+    kind = models.CharField(_("请求类型"), max_length=16, choices=RightsRequestKind.choices)
+    # For corrections: which item is wrong (a field name from the resident page) — may be blank.
+    subject = models.CharField(_("涉及事项"), max_length=40, blank=True)
+    details = EncryptedTextField(_("具体内容"), blank=True, sensitive=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=RightsRequestStatus.choices,
+        default=RightsRequestStatus.SUBMITTED,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    due_on = models.DateField(_("答复期限"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    response = EncryptedTextField(_("答复"), blank=True, sensitive=True)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "resident__community"
+    scope_grid_field = "resident__grid"
+
+    class Meta:
+        verbose_name = _("个人信息权利请求")
+        verbose_name_plural = _("个人信息权利请求")
+        ordering = ["-submitted_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"], name="rights_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_kind_display()}"
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("全部无误才导入")
+    GOOD_ROWS = "good_rows", _("只导入无误的行")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("已上传")
+    CHECKING = "checking", _("检查中")
+    CHECKED = "checked", _("已检查")
+    IMPORTING = "importing", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet of households and residents, from dry run to import.
+
+    The uploaded file is kept encrypted on disk (``stored_name`` under the import folder) only until the
+    job ends. Errors name rows, columns and reasons — never the values, which may be ID numbers.
+    """
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("导入范围"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_size = models.BigIntegerField(_("文件大小"), default=0)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    stored_name = models.CharField(max_length=80, blank=True)
+    format = models.CharField(_("格式"), max_length=8, choices=ImportFormat.choices)
+    encoding = models.CharField(_("编码"), max_length=20, blank=True)
+    mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    checked_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
+    bad_rows = models.PositiveIntegerField(_("有误行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    # [{"row": 12, "column": "身份证号", "message": "..."}], capped; ``bad_rows`` has the full count.
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    failure = models.CharField(_("失败原因"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "region"
+    scope_grid_field = None
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name

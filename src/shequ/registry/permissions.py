@@ -11,6 +11,7 @@ class RegistryPerm(PermissionCode):
     EXPORT_UNMASKED = "registry.export_unmasked"
     IMPORT = "registry.import"
     STATISTICS = "registry.statistics"
+    HANDLE_RIGHTS = "registry.handle_rights"
 
 
 register_labels(
@@ -23,5 +24,6 @@ register_labels(
         RegistryPerm.EXPORT_UNMASKED: _("导出未脱敏的居民名单"),
         RegistryPerm.IMPORT: _("批量导入居民与户籍"),
         RegistryPerm.STATISTICS: _("查看居民统计"),
+        RegistryPerm.HANDLE_RIGHTS: _("办理居民的个人信息权利请求（查阅、更正、删除）"),
     },
 )

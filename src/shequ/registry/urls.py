@@ -1,6 +1,7 @@
 from django.urls import path
 
 from shequ.registry import views
+from shequ.registry.views import duplicates, imports, own, rentals, rights  # noqa: F401
 
 app_name = "registry"
 urlpatterns = [
@@ -20,3 +21,19 @@ urlpatterns = [
     path("statistics/", views.statistics_home, name="statistics_home"),
     path("statistics/<str:code>/", views.statistics_view, name="statistics"),
 ]
+
+# --- imports (spreadsheet import) ---
+urlpatterns += []
+# --- end imports ---
+
+# --- duplicates (review queue) ---
+urlpatterns += []
+# --- end duplicates ---
+
+# --- rentals ---
+urlpatterns += []
+# --- end rentals ---
+
+# --- own (the resident's own pages, under /registry/me/) and rights (staff handling) ---
+urlpatterns += []
+# --- end own ---

@@ -1,0 +1,3 @@
+"""Staff pages for the duplicate-candidate review queue."""
+
+from __future__ import annotations

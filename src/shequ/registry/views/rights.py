@@ -1,0 +1,3 @@
+"""Staff pages for handling residents' PIPL rights requests."""
+
+from __future__ import annotations
