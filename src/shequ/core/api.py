@@ -54,8 +54,10 @@ def error_response(
 def _ninja_field_errors(exc: NinjaValidationError) -> list[dict[str, str]]:
     errors = []
     for item in exc.errors:
+        # List positions count from 1, as the actions number them (``members.1.id_number`` is the
+        # first member), so a client sees one numbering whichever layer found the problem.
         loc = [
-            str(part)
+            str(part + 1) if isinstance(part, int) else str(part)
             for part in item.get("loc", [])
             if part not in ("body", "query", "path", "payload")
         ]

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -146,7 +147,7 @@ def export_residents(
             "registry.export_unmasked" if unmasked else "registry.export",
             actor=user,
             object_type="registry.Resident",
-            object_repr=_("居民名单 %(n)s 人") % {"n": rows},
+            object_repr=ngettext("居民名单 %(n)s 人", "居民名单 %(n)s 人", rows) % {"n": rows},
             fields=["id_number", "phone"] if unmasked else [],
             reason=reason,
         )

@@ -696,6 +696,15 @@ class TestCreateHousehold:
         assert list(error(post(client, "/households", body), 422, "invalid")) == ["members.3.phone"]
         assert not Household.objects.exists() and not Resident.objects.exists()
 
+    def test_format_errors_number_members_like_the_action(self, world) -> None:
+        body = registration()
+        body["members"][1]["birth_date"] = "1950-02-30"
+        body["members"][2]["shoe_size"] = 42
+
+        errors = error(post(as_role(world, "community_staff"), "/households", body), 422, "invalid")
+
+        assert set(errors) == {"members.2.birth_date", "members.3.shoe_size"}
+
     @pytest.mark.parametrize(
         ("body", "field"),
         [
