@@ -42,10 +42,12 @@ from shequ.accounts.models import HandlingUnit, Role, RoleAssignment, RoleLevel,
 from shequ.accounts.roles import BUILTIN_ROLES
 from shequ.core import audit, crypto
 from shequ.core.models import AuditEvent
+from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
 
 DEFAULT_SEED = 20261129
 MAX_SCALE = 100.0
+MAX_RESIDENTS = 20_000_000  # twice the city: far below what ID sequence codes and phones allow
 BATCH = 1000
 
 # --- Reference data ----------------------------------------------------------------------------
@@ -673,6 +675,37 @@ def _create_accounts(
     return accounts
 
 
+def _link_resident_account(accounts: list[DemoAccount], home: _Home) -> None:
+    """Make the demo resident account someone in the registry: the head of a household in the home
+    community, aged 30 to 60, who takes the account's phone number and name, so the resident pages show
+    a real record."""
+    account = next((a for a in accounts if a.role == "resident"), None)
+    if account is None:
+        return
+    today = timezone.localdate()
+    resident = (
+        Resident.objects.filter(
+            community=home.community,
+            is_synthetic=True,
+            relation=Relation.HEAD,
+            status=LifeStatus.ACTIVE,
+            account__isnull=True,
+            birth_date__lte=today.replace(year=today.year - 30, day=min(today.day, 28)),
+            birth_date__gt=today.replace(year=today.year - 60, day=min(today.day, 28)),
+        )
+        .order_by("pk")
+        .first()
+    )
+    if resident is None:
+        return
+    user = User.objects.get(username=account.username)
+    resident.phone = account.phone
+    resident.account = user
+    resident.save(update_fields=["phone", "phone_index", "account"])
+    user.full_name = resident.name
+    user.save(update_fields=["full_name"])
+
+
 # --- Public entry points -----------------------------------------------------------------------
 
 
@@ -699,11 +732,20 @@ def synthetic_counts() -> dict[str, int]:
 
 
 def generate(
-    *, seed: int = DEFAULT_SEED, scale: float = 1.0, stdout: Writer | None = None
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    residents: int | None = None,
+    stdout: Writer | None = None,
 ) -> DemoReport:
-    """Generate the demo over the loaded territory, in one transaction. Does nothing if it exists."""
+    """Generate the demo over the loaded territory, in one transaction. Does nothing if it exists.
+
+    ``residents`` spreads a population of that size over every community (see
+    ``population.generate_population``) instead of filling the home township only."""
     if not 0 < scale <= MAX_SCALE:
         raise DemoError(_("规模须大于 0 且不超过 %(max)g。") % {"max": MAX_SCALE})
+    if residents is not None and not 1 <= residents <= MAX_RESIDENTS:
+        raise DemoError(_("居民人数须在 1 到 %(max)s 之间。") % {"max": f"{MAX_RESIDENTS:,}"})
     started = time.monotonic()
 
     def say(message: str) -> None:
@@ -818,7 +860,10 @@ def generate(
 
             from shequ.demo.population import generate_population  # imports this module
 
-            population = generate_population(seed=seed, scale=scale, stdout=stdout)
+            population = generate_population(
+                seed=seed, scale=scale, residents=residents, stdout=stdout
+            )
+            _link_resident_account(accounts, home)
 
             report = DemoReport(
                 created=True,

@@ -61,6 +61,16 @@ BATCH = 2000
 FULL_HOUSEHOLDS = (150, 300)
 TOKEN_HOUSEHOLDS = 3
 
+# The whole city (``shequ demo --scale full``): Xuzhou's resident population at the 2020 census. The
+# sampler averages 2.79 persons per household (family households), so the city comes out at about
+# 3.26 million households; collective households (dormitories, care homes) are not modelled.
+CITY_RESIDENTS = 9_083_790
+PERSONS_PER_HOUSEHOLD = 2.79
+# A target population is shared among communities by weight: urban communities are larger on average
+# (a demo assumption), and each community's weight varies by up to half either way.
+URBAN_WEIGHT = 1.6
+PROGRESS_EVERY = 500_000  # residents between progress lines
+
 # Synthetic mobile numbers of the population: 199 0100 0000 – 199 9999 9999. The demo resident account
 # uses 199 0000 xxxx (generator.RESIDENT_PHONE_PREFIX), which this range never touches.
 PHONE_FIRST = 199_0100_0000
@@ -979,11 +989,45 @@ def _check_free_ids(planned: list[_PlannedHousehold], planner: _Planner) -> None
         person.id_number = number
 
 
+def allocate_households(
+    communities: list[tuple[str, bool]], residents: int, seed: int
+) -> dict[str, int]:
+    """Households per community code for a population of about ``residents``, shared by weight among
+    ``communities`` (code, is urban), every community at least one; the counts add up exactly to
+    ``residents / PERSONS_PER_HOUSEHOLD`` (or to the number of communities, if that is more)."""
+    if not communities:
+        return {}
+    total = max(len(communities), round(residents / PERSONS_PER_HOUSEHOLD))
+    weights = {
+        code: _rng(seed, "population-weight", code).uniform(0.5, 1.5)
+        * (URBAN_WEIGHT if urban else 1)
+        for code, urban in communities
+    }
+    spare = total - len(communities)
+    weight_sum = sum(weights.values())
+    shares = {code: spare * weight / weight_sum for code, weight in weights.items()}
+    counts = {code: 1 + int(share) for code, share in shares.items()}
+    # Largest remainders get the households that rounding down left over.
+    left = total - sum(counts.values())
+    for code in sorted(shares, key=lambda c: (int(shares[c]) - shares[c], c))[:left]:
+        counts[code] += 1
+    return counts
+
+
 def generate_population(
-    *, seed: int, scale: float, stdout: Writer | None = None, today: date | None = None
+    *,
+    seed: int,
+    scale: float,
+    residents: int | None = None,
+    stdout: Writer | None = None,
+    today: date | None = None,
 ) -> dict[str, int]:
     """Generate the synthetic population over the demo territory, in one transaction, and return counts
-    (households, residents, care_tags). Does nothing if synthetic residents exist."""
+    (households, residents, care_tags). Does nothing if synthetic residents exist.
+
+    By default the home township is full and other communities get a token few households (times
+    ``scale``); with ``residents`` the whole territory shares a population of about that size
+    (``CITY_RESIDENTS`` for the whole city)."""
     started = time.monotonic()
 
     def say(message: str) -> None:
@@ -1019,13 +1063,25 @@ def generate_population(
         )
         counts = _Counts()
         pending: list[_PlannedHousehold] = []
-        say(
-            _("· 人口：%(township)s各村(社区)完整生成，其余每个村(社区)约 %(n)d 户 …")
-            % {"township": home.township.name, "n": max(1, round(TOKEN_HOUSEHOLDS * scale))}
-        )
+        allocation: dict[str, int] | None = None
+        if residents is not None:
+            allocation = allocate_households(
+                [(c.code, c.kind == Kind.URBAN_COMMUNITY) for c in communities], residents, seed
+            )
+            say(
+                _("· 人口：约 %(n)s 人，分布在 %(c)s 个村(社区) …")
+                % {"n": f"{residents:,}", "c": f"{len(communities):,}"}
+            )
+        else:
+            say(
+                _("· 人口：%(township)s各村(社区)完整生成，其余每个村(社区)约 %(n)d 户 …")
+                % {"township": home.township.name, "n": max(1, round(TOKEN_HOUSEHOLDS * scale))}
+            )
         for community in communities:
             rng = _rng(seed, "population-size", community.code)
-            if community.parent_id == home.township.pk:
+            if allocation is not None:
+                households = allocation[community.code]
+            elif community.parent_id == home.township.pk:
                 households = max(1, round(rng.randint(*FULL_HOUSEHOLDS) * scale))
             else:
                 households = max(1, round(TOKEN_HOUSEHOLDS * scale))
@@ -1041,8 +1097,14 @@ def generate_population(
             if len(pending) >= BATCH:
                 if check_ids:
                     _check_free_ids(pending, planner)
+                before = counts.residents
                 _write(pending, counts, _name_keys)
                 pending = []
+                if counts.residents // PROGRESS_EVERY > before // PROGRESS_EVERY:
+                    say(
+                        _("  … %(n)s 人（%(seconds)d 秒）")
+                        % {"n": f"{counts.residents:,}", "seconds": time.monotonic() - started}
+                    )
         if pending:
             if check_ids:
                 _check_free_ids(pending, planner)

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -19,8 +19,11 @@ from shequ.core.models import AuditEvent
 from shequ.core.validators import id_birth_date, id_check_character, id_sex, validate_id_number
 from shequ.demo.generator import DemoError, generate, reset, synthetic_counts
 from shequ.demo.population import (
+    CITY_RESIDENTS,
+    PERSONS_PER_HOUSEHOLD,
     PHONE_COUNT,
     PHONE_FIRST,
+    allocate_households,
     generate_population,
     population_counts,
     sample_household,
@@ -236,7 +239,8 @@ def test_phones_are_in_the_reserved_range_unique_and_only_for_adults(territory):
     report = generate(scale=0.3)
     resident_account = next(a for a in report.accounts if a.phone)
     phones = []
-    for r in Resident.objects.all():
+    # The one exception: the resident the demo resident account belongs to takes its number.
+    for r in Resident.objects.filter(account__isnull=True):
         if r.age_on(today()) < 18:
             assert r.phone == ""
         if r.phone:
@@ -463,3 +467,48 @@ def test_a_real_resident_with_a_planned_id_number_keeps_it(territory):
     assert number not in numbers and len(numbers) == len(set(numbers))
     for n in numbers:
         validate_id_number(n, today=today())
+
+
+# --- A population of a given size (``--residents``, ``--scale full``) -------------------------------
+
+
+def test_allocation_shares_the_target_by_weight_and_adds_up_exactly():
+    communities = [(f"3203{i:08d}", i % 3 != 0) for i in range(2_500)]
+
+    counts = allocate_households(communities, CITY_RESIDENTS, seed=1)
+
+    assert sum(counts.values()) == round(CITY_RESIDENTS / PERSONS_PER_HOUSEHOLD)
+    assert min(counts.values()) >= 1
+    urban = [counts[code] for code, is_urban in communities if is_urban]
+    rural = [counts[code] for code, is_urban in communities if not is_urban]
+    assert sum(urban) / len(urban) > 1.3 * sum(rural) / len(rural)
+    assert allocate_households(communities, CITY_RESIDENTS, seed=1) == counts
+    # Fewer people than communities: still one household each.
+    assert set(allocate_households(communities[:10], 3, seed=1).values()) == {1}
+
+
+def test_a_target_population_reaches_every_community(territory):
+    report = generate(scale=0.1, residents=3_000)
+
+    residents = report.counts["residents"]
+    assert 2_500 <= residents <= 3_500
+    communities = Region.objects.filter(level=Level.COMMUNITY, is_virtual=False)
+    assert not communities.exclude(households__isnull=False).exists()
+
+
+def test_the_command_takes_full_or_a_number_for_scale(territory):
+    with pytest.raises(CommandError, match="full"):
+        call_command("demo", "--scale", "big", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="20,000,000"):
+        call_command("demo", "--scale", "FULL", "--residents", "30000000", stdout=io.StringIO())
+    assert not Household.objects.exists()
+
+
+def test_the_demo_resident_account_is_a_registry_record(territory):
+    report = generate(scale=0.1)
+
+    account = next(a for a in report.accounts if a.role == "resident")
+    resident = Resident.objects.get(account__username=account.username)
+    assert resident.phone == account.phone and resident.relation == Relation.HEAD
+    assert resident.account.full_name == resident.name
+    assert Resident.objects.filter(phone_index=resident.phone_index).count() == 1

@@ -3,6 +3,7 @@ demo over the loaded territory and print the demo accounts, with their passwords
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import unicodedata
@@ -15,11 +16,27 @@ from django.utils.translation import gettext as _
 from shequ.demo.generator import (
     COUNT_LABELS,
     DEFAULT_SEED,
+    MAX_SCALE,
     DemoAccount,
     DemoError,
     generate,
     reset,
 )
+from shequ.demo.population import CITY_RESIDENTS
+
+FULL = "full"
+
+
+def _scale(value: str) -> float | str:
+    """``--scale``: a number, or ``full`` for the whole city's population."""
+    if value.strip().lower() == FULL:
+        return FULL
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("规模须为数字（0 到 %(max)g）或 full。") % {"max": MAX_SCALE}
+        ) from None
 
 
 def _width(text: str) -> int:
@@ -70,9 +87,16 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--scale",
-            type=float,
+            type=_scale,
             default=1.0,
-            help="multiply grids, estates and households per community",
+            help="multiply grids, estates and households per community; 'full' for the whole "
+            f"city ({CITY_RESIDENTS:,} residents in every community)",
+        )
+        parser.add_argument(
+            "--residents",
+            type=int,
+            default=None,
+            help="spread a population of about this many residents over every community",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
         parser.add_argument(
@@ -90,7 +114,12 @@ class Command(BaseCommand):
                         if k in COUNT_LABELS and v
                     )
                     self.stdout.write(_("已删除原有演示数据：%(what)s。") % {"what": removed})
-            report = generate(seed=options["seed"], scale=options["scale"], stdout=self.stdout)
+            scale, residents = options["scale"], options["residents"]
+            if scale == FULL:
+                scale, residents = 1.0, residents or CITY_RESIDENTS
+            report = generate(
+                seed=options["seed"], scale=scale, residents=residents, stdout=self.stdout
+            )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
 
