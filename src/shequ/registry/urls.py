@@ -27,11 +27,30 @@ urlpatterns += []
 # --- end imports ---
 
 # --- duplicates (review queue) ---
-urlpatterns += []
+urlpatterns += [
+    path("duplicates/", duplicates.duplicate_list, name="duplicate_list"),
+    path("duplicates/history/", duplicates.duplicate_history, name="duplicate_history"),
+    path("duplicates/<int:candidate_id>/", duplicates.duplicate_detail, name="duplicate_detail"),
+    path(
+        "duplicates/<int:candidate_id>/merge/", duplicates.duplicate_merge, name="duplicate_merge"
+    ),
+    path(
+        "duplicates/<int:candidate_id>/dismiss/",
+        duplicates.duplicate_dismiss,
+        name="duplicate_dismiss",
+    ),
+]
 # --- end duplicates ---
 
 # --- rentals ---
-urlpatterns += []
+urlpatterns += [
+    path("rentals/", rentals.rental_list, name="rentals"),
+    path("rentals/new/", rentals.rental_new, name="rental_new"),
+    path("rentals/<int:rental_id>/", rentals.rental, name="rental"),
+    path("rentals/<int:rental_id>/tenants/new/", rentals.tenant_new, name="tenant_new"),
+    path("rentals/<int:rental_id>/end/", rentals.rental_end, name="rental_end"),
+    path("tenancies/<int:tenancy_id>/end/", rentals.tenancy_end, name="tenancy_end"),
+]
 # --- end rentals ---
 
 # --- own (the resident's own pages, under /registry/me/) and rights (staff handling) ---

@@ -67,8 +67,66 @@ def _ids(kind: str) -> Any:
     return provide
 
 
+def _pairs_and_rentals(world: Any) -> dict[str, dict[str, Any]]:
+    """Per county: a likely-duplicate pair (same name and birth date, different ID numbers) and a
+    rental with one tenant, registered through the actions. Created once per world."""
+    made = getattr(world, "registry_pairs_and_rentals", None)
+    if made is not None:
+        return made
+    from shequ.registry.actions.duplicates import detect_duplicates
+    from shequ.registry.models import DuplicateCandidate
+
+    made = {}
+    born = date(1962, 3, 4)
+    for county, community_code in PLACES.items():
+        grid = world.grids[community_code + "001"]
+        sentinel = f"【R{county}】"
+        world.all_tokens[sentinel] = grid.path
+        people = []
+        for serial, name in ((931, "重复"), (932, "重复"), (933, "房东"), (934, "租户")):
+            household = actions.register_household(
+                community=world.regions[community_code],
+                grid=grid,
+                members=[
+                    MemberInput(
+                        name=f"{sentinel}{name}",
+                        relation=Relation.HEAD,
+                        id_number=synthetic_id(county, serial, born),
+                    )
+                ],
+            )
+            people.append(household.head)
+        first, second, landlord, tenant = people
+        detect_duplicates(resident_ids=[first.pk, second.pk])
+        rental = actions.register_rental(
+            community=world.regions[community_code],
+            grid=grid,
+            landlord=landlord,
+            registered_on=date(2024, 1, 1),
+            address_detail=f"{sentinel}3单元302室",
+        )
+        tenancy = actions.add_tenant(rental=rental, tenant=tenant, start_date=date(2024, 2, 1))
+        made[county] = {
+            "candidate": DuplicateCandidate.objects.get(resident=first, other=second),
+            "rental": rental,
+            "tenancy": tenancy,
+        }
+    world.registry_pairs_and_rentals = made
+    return made
+
+
+def _pair_ids(kind: str) -> Any:
+    def provide(world: Any, model: Any) -> list[str]:
+        return [str(made[kind].pk) for made in _pairs_and_rentals(world).values()] + [NOWHERE]
+
+    return provide
+
+
 PROVIDERS = {
     "household_id": _ids("household"),
     "resident_id": _ids("resident"),
     "tag_id": _ids("tag"),
+    "candidate_id": _pair_ids("candidate"),
+    "rental_id": _pair_ids("rental"),
+    "tenancy_id": _pair_ids("tenancy"),
 }
