@@ -241,11 +241,14 @@ def register_household(
         address_detail=address_detail.strip(),
         is_synthetic=is_synthetic,
     )
+    created = []
     for values in cleaned:
         resident = _create_resident(household, values, is_synthetic=is_synthetic, on=today, by=by)
+        created.append(resident.pk)
         if values["relation"] == Relation.HEAD:
             household.head = resident
     household.save(update_fields=["head"])
+    _detect_duplicates(created)
     audit.record(
         "registry.register_household",
         obj=household,
@@ -254,6 +257,14 @@ def register_household(
         object_repr=household.number,
     )
     return household
+
+
+def _detect_duplicates(resident_ids: list[int]) -> None:
+    """Queue likely duplicates of these residents for review (``actions.duplicates``)."""
+    # Imported here: the duplicates module builds on this package's helpers.
+    from shequ.registry.actions.duplicates import detect_duplicates
+
+    detect_duplicates(resident_ids=resident_ids)
 
 
 def _create_resident(
@@ -290,9 +301,11 @@ def add_member(*, household: Household, member: MemberInput, by: Any = None) -> 
         raise ValidationError({"relation": _("本户已有户主；如需更换户主，请使用“更换户主”。")})
     values = _clean_member(member, today=timezone.localdate())
     _ensure_unique_id(values, by)
-    return _create_resident(
+    resident = _create_resident(
         household, values, is_synthetic=household.is_synthetic, on=timezone.localdate(), by=by
     )
+    _detect_duplicates([resident.pk])
+    return resident
 
 
 def _locked(resident: Resident, expected_version: int | None) -> Resident:
@@ -381,6 +394,8 @@ def update_resident(
         raise ValidationError({"id_number": _("该证件号码已登记，不能重复登记。")}) from None
     current.refresh_from_db()
     audit.record("registry.update_resident", obj=current, actor=by, fields=changed)
+    if {"name", "birth_date"} & set(changed):
+        _detect_duplicates([current.pk])
     return current
 
 
@@ -422,6 +437,7 @@ def move_member(
         Household.objects.filter(pk=to_household.pk).update(head=current)
     current.refresh_from_db()
     audit.record("registry.move_member", obj=current, actor=by, fields=["household", "relation"])
+    _detect_duplicates([current.pk])
     return current
 
 
