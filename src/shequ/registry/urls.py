@@ -54,5 +54,36 @@ urlpatterns += [
 # --- end rentals ---
 
 # --- own (the resident's own pages, under /registry/me/) and rights (staff handling) ---
-urlpatterns += []
+urlpatterns += [
+    path("me/", own.own_record, name="own"),
+    path("me/link/", own.own_link, name="own_link"),
+    path("me/household/", own.own_household, name="own_household"),
+    path("me/consents/", own.own_consents, name="own_consents"),
+    path("me/requests/", own.own_requests, name="own_requests"),
+    path("me/requests/new/", own.own_request_new, name="own_request_new"),
+    path("me/requests/<int:request_id>/", own.own_request, name="own_request"),
+    path(
+        "me/requests/<int:request_id>/withdraw/",
+        own.own_request_withdraw,
+        name="own_request_withdraw",
+    ),
+    path("me/requests/<int:request_id>/copy/", own.own_copy, name="own_copy"),
+    path("rights/", rights.rights_queue, name="rights_queue"),
+    path("rights/<int:request_id>/", rights.rights_request, name="rights_request"),
+    path(
+        "rights/residents/<int:resident_id>/new/",
+        rights.rights_request_new,
+        name="rights_request_new",
+    ),
+    path(
+        "rights/residents/<int:resident_id>/account/",
+        rights.resident_account,
+        name="resident_account",
+    ),
+    path(
+        "rights/residents/<int:resident_id>/consents/",
+        rights.resident_consent,
+        name="resident_consent",
+    ),
+]
 # --- end own ---

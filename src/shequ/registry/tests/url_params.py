@@ -67,6 +67,26 @@ def _ids(kind: str) -> Any:
     return provide
 
 
+def _request_ids(world: Any, model: Any) -> list[str]:
+    """One rights request of each county's resident (submitted by the system), plus a missing id."""
+    from shequ.registry.actions.rights import submit_rights_request
+
+    requests = getattr(world, "registry_rights_requests", None)
+    if requests is None:
+        requests = [
+            submit_rights_request(
+                resident=record["resident"],
+                kind="correction",
+                subject="phone",
+                details=f"【R{county}】手机号应为……",
+                by=None,
+            )
+            for county, record in _records(world).items()
+        ]
+        world.registry_rights_requests = requests
+    return [str(r.pk) for r in requests] + [NOWHERE]
+
+
 def _pairs_and_rentals(world: Any) -> dict[str, dict[str, Any]]:
     """Per county: a likely-duplicate pair (same name and birth date, different ID numbers) and a
     rental with one tenant, registered through the actions. Created once per world."""
@@ -123,6 +143,7 @@ def _pair_ids(kind: str) -> Any:
 
 
 PROVIDERS = {
+    "request_id": _request_ids,
     "household_id": _ids("household"),
     "resident_id": _ids("resident"),
     "tag_id": _ids("tag"),
