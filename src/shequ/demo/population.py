@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Field, Max, Model, QuerySet
+from django.db.models import Field, Max, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,20 +40,25 @@ from shequ.core import audit
 from shequ.core.fields import BlindIndexField
 from shequ.core.validators import id_check_character
 from shequ.demo.generator import Writer, _insert, _pick_home, _read_territory, _rng
+from shequ.registry.actions import MemberInput, register_household
 from shequ.registry.models import (
     CareGroup,
     CareGroupTag,
+    ConsentRecord,
     DisabilityCategory,
+    DuplicateCandidate,
     Household,
     HouseholdMembership,
     IdType,
+    LifeStatus,
     Relation,
     ResidenceStatus,
     Resident,
+    RightsRequest,
     Sex,
 )
 from shequ.registry.names import pinyin_keys
-from shequ.territory.models import Building, Estate, Grid, Kind, Level, VillagerGroup
+from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
 
 BATCH = 2000
 
@@ -953,6 +958,59 @@ def _write(planned: list[_PlannedHousehold], counts: _Counts, keys: Callable[[st
     counts.care_tags += len(tags)
 
 
+DEMO_DUPLICATES = 3
+
+
+def _another_door(rng: random.Random, building: Building | None) -> str:
+    assert building is not None
+    return (
+        f"{rng.randint(1, building.units or 1)}单元{rng.randint(1, building.floors or 6)}"
+        f"{rng.randint(1, 4):02d}室"
+    )
+
+
+def _plant_duplicates(community: Region, seed: int, counts: _Counts) -> None:
+    """A few people of the home community registered a second time, without an ID number, in a
+    one-person household at another door of their estate: what a migrant registered twice looks like.
+    Registered through ``register_household``, which puts each pair on the duplicate review queue."""
+    rng = _rng(seed, "duplicates")
+    people = list(
+        Resident.objects.filter(
+            community=community,
+            is_synthetic=True,
+            status=LifeStatus.ACTIVE,
+            account__isnull=True,
+            household__building__isnull=False,
+        )
+        .exclude(birth_date=None)
+        .select_related("household")
+        .order_by("pk")[:500]
+    )
+    for person in rng.sample(people, min(DEMO_DUPLICATES, len(people))):
+        household = person.household
+        assert household is not None
+        register_household(
+            community=community,
+            grid=household.grid,
+            estate=household.estate,
+            building=household.building,
+            address_detail=_another_door(rng, household.building),
+            members=[
+                MemberInput(
+                    name=person.name,
+                    relation=Relation.HEAD,
+                    id_type=IdType.NONE,
+                    sex=person.sex,
+                    birth_date=person.birth_date,
+                    residence_status=ResidenceStatus.MIGRANT,
+                )
+            ],
+            is_synthetic=True,
+        )
+        counts.households += 1
+        counts.residents += 1
+
+
 # --- Public entry points -----------------------------------------------------------------------------
 
 
@@ -1110,6 +1168,7 @@ def generate_population(
                 _check_free_ids(pending, planner)
             _write(pending, counts, _name_keys)
 
+        _plant_duplicates(home.community, seed, counts)
         result = counts.as_dict()
         audit.record(
             "demo.generate_population",
@@ -1158,6 +1217,14 @@ def delete_population() -> dict[str, int]:
     with transaction.atomic():
         households = Household.objects.filter(is_synthetic=True)
         households.exclude(head=None).update(head=None)
+        synthetic = Q(resident__is_synthetic=True)
+        # Work on the demo's people (duplicate reviews, consents, rights requests) goes with them.
+        for queryset in (
+            DuplicateCandidate.objects.filter(synthetic | Q(other__is_synthetic=True)),
+            ConsentRecord.objects.filter(synthetic),
+            RightsRequest.objects.filter(synthetic),
+        ):
+            _delete(queryset)
         for key, queryset in (
             ("care_tags", CareGroupTag.objects.filter(resident__is_synthetic=True)),
             ("memberships", HouseholdMembership.objects.filter(resident__is_synthetic=True)),

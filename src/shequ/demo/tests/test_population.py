@@ -7,6 +7,7 @@ import random
 import re
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from shequ.core.validators import id_birth_date, id_check_character, id_sex, val
 from shequ.demo.generator import DemoError, generate, reset, synthetic_counts
 from shequ.demo.population import (
     CITY_RESIDENTS,
+    DEMO_DUPLICATES,
     PERSONS_PER_HOUSEHOLD,
     PHONE_COUNT,
     PHONE_FIRST,
@@ -32,8 +34,10 @@ from shequ.registry.actions import MemberInput, move_member, register_household
 from shequ.registry.models import (
     CareGroup,
     CareGroupTag,
+    DuplicateCandidate,
     Household,
     HouseholdMembership,
+    IdType,
     Relation,
     ResidenceStatus,
     Resident,
@@ -142,6 +146,12 @@ def test_sampled_households_have_xuzhous_size_and_age_structure():
 # --- Generation ------------------------------------------------------------------------------------
 
 
+def sampled() -> Any:
+    """The sampled population: every synthetic resident but the few planted duplicates without an ID
+    number (``population._plant_duplicates``)."""
+    return Resident.objects.filter(is_synthetic=True).exclude(id_type=IdType.NONE)
+
+
 def test_the_demo_generates_a_population_with_its_counts(territory):
     report = generate(scale=0.1)
     counts = population_counts()
@@ -167,7 +177,14 @@ def test_the_demo_generates_a_population_with_its_counts(territory):
     events = AuditEvent.objects.filter(action="demo.generate_population")
     assert events.count() == 1
     assert f"residents={counts['residents']}" in events.get().object_repr
-    assert not AuditEvent.objects.filter(action__startswith="registry.").exists()
+    # Registered through the actions: only the planted duplicates, on the review queue.
+    planted = AuditEvent.objects.filter(action__startswith="registry.")
+    assert set(planted.values_list("action", flat=True)) == {
+        "registry.register_household",
+        "registry.register_resident",
+        "registry.detect_duplicates",
+    }
+    assert planted.filter(action="registry.register_household").count() == DEMO_DUPLICATES
 
 
 def test_full_scale_households_fill_every_building_and_villager_group(territory):
@@ -219,7 +236,7 @@ def test_households_members_and_addresses_are_consistent(territory):
 
 def test_id_numbers_are_valid_unique_and_match_birth_date_and_sex(territory):
     generate(scale=0.3)
-    residents = list(Resident.objects.select_related("community"))
+    residents = list(sampled().select_related("community"))
     numbers = [r.id_number for r in residents]
     assert len(numbers) == len(set(numbers))
     statuses = Counter(r.residence_status for r in residents)
@@ -254,7 +271,7 @@ def test_phones_are_in_the_reserved_range_unique_and_only_for_adults(territory):
 def test_care_groups(territory):
     generate()
     day = today()
-    residents = {r.pk: r for r in Resident.objects.all()}
+    residents = {r.pk: r for r in sampled()}
     tags = list(CareGroupTag.objects.all())
     by_group: dict[str, set[int]] = {}
     for tag in tags:
@@ -337,7 +354,7 @@ def test_personal_fields_are_stored_as_the_model_stores_them(territory):
     assert address_index == crypto.blind_index("address_detail", household.address_detail)
     # Nothing in clear anywhere in the table.
     for stored_id, stored_phone in raw:
-        assert stored_id.startswith("v1$")
+        assert stored_id == "" or stored_id.startswith("v1$")  # "" for the planted duplicates
         assert stored_phone == "" or stored_phone.startswith("v1$")
         assert resident.id_number not in stored_id
 
@@ -463,7 +480,7 @@ def test_a_real_resident_with_a_planned_id_number_keeps_it(territory):
     generate(seed=7, scale=0.1)
 
     assert Resident.objects.filter(query_condition(number)).get().household_id == real.pk
-    numbers = [r.id_number for r in Resident.objects.filter(is_synthetic=True)]
+    numbers = [r.id_number for r in sampled()]
     assert number not in numbers and len(numbers) == len(set(numbers))
     for n in numbers:
         validate_id_number(n, today=today())
@@ -512,3 +529,15 @@ def test_the_demo_resident_account_is_a_registry_record(territory):
     assert resident.phone == account.phone and resident.relation == Relation.HEAD
     assert resident.account.full_name == resident.name
     assert Resident.objects.filter(phone_index=resident.phone_index).count() == 1
+
+
+def test_the_demo_puts_a_few_likely_duplicates_on_the_review_queue(territory):
+    generate(scale=0.1)
+
+    candidates = DuplicateCandidate.objects.select_related("resident", "other")
+    assert candidates.count() >= DEMO_DUPLICATES
+    planted = [c for c in candidates if IdType.NONE in (c.resident.id_type, c.other.id_type)]
+    assert len(planted) == DEMO_DUPLICATES
+    for candidate in planted:
+        assert candidate.resident.name == candidate.other.name
+        assert candidate.resident.birth_date == candidate.other.birth_date
