@@ -16,6 +16,21 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     (_("我的消息"), "web:inbox", "bell", None, "/inbox/"),
     (_("区域与网格"), "territory:browser", "diagram-3", TerritoryPerm.VIEW, "/territory/"),
     (_("居民与户籍"), "registry:residents", "people", "registry.view", "/registry/"),
+    (_("出租房屋"), "registry:rentals", "house-door", "registry.view", "/registry/rentals/"),
+    (
+        _("疑似重复"),
+        "registry:duplicate_list",
+        "person-bounding-box",
+        "registry.edit",
+        "/registry/duplicates/",
+    ),
+    (
+        _("权利请求"),
+        "registry:rights_queue",
+        "shield-check",
+        "registry.handle_rights",
+        "/registry/rights/",
+    ),
     (
         _("居民统计"),
         "registry:statistics_home",

@@ -19,6 +19,7 @@ from django.urls import reverse
 from shequ.core.models import AuditEvent
 from shequ.registry import actions
 from shequ.registry.actions import MemberInput
+from shequ.registry.actions.rights import submit_rights_request
 from shequ.registry.models import (
     CareGroup,
     CareGroupTag,
@@ -26,6 +27,7 @@ from shequ.registry.models import (
     LifeStatus,
     Relation,
     Resident,
+    RightsRequestKind,
 )
 from shequ.registry.tests.url_params import synthetic_id
 from shequ.territory.models import Estate
@@ -788,6 +790,26 @@ class TestConsole:
 
         assert 'href="/registry/"' in staff
         assert 'href="/registry/"' not in county
+        for page in ("/registry/rentals/", "/registry/duplicates/", "/registry/rights/"):
+            assert f'href="{page}"' in staff
+            assert f'href="{page}"' not in county
+
+    def test_likely_duplicates_and_open_rights_requests_need_attention(self, world) -> None:
+        client = client_for(world.users["community_staff"])
+        home = html(client.get(reverse("web:home")))
+        assert "待核查的疑似重复记录" not in home and "待答复的个人信息权利请求" not in home
+
+        first = register(world, ["孙重"], serial=81).head
+        register(world, ["孙重"], serial=82)  # the same birth date (synthetic_id)
+        submit_rights_request(
+            resident=first, kind=RightsRequestKind.COPY, by=world.users["community_staff"]
+        )
+
+        home = html(client.get(reverse("web:home")))
+        assert "待核查的疑似重复记录" in home and "待答复的个人信息权利请求" in home
+        assert 'href="/registry/duplicates/"' in home and 'href="/registry/rights/"' in home
+        township = html(client_for(world.users["township_staff"]).get(reverse("web:home")))
+        assert "待核查的疑似重复记录" not in township
 
     def test_a_household_whose_head_left_needs_attention(self, world) -> None:
         household = register(world, ["钱一", "钱二"], serial=71)
