@@ -23,6 +23,7 @@ from shequ.registry.permissions import RegistryPerm
 from shequ.registry.tests import factories as f
 from shequ.territory.models import Building, Estate, VillagerGroup
 from shequ.territory.permissions import TerritoryPerm
+from tests.pages import client_for
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -39,12 +40,6 @@ DETAIL = "12单元1203室"
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def as_role(world: World, role: str) -> Client:

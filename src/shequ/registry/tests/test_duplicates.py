@@ -6,7 +6,6 @@ township staff (view only) at 320302001. 320303 is the other county.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from io import StringIO
 from typing import Any
@@ -16,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.template import Context, Template
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +45,7 @@ from shequ.registry.models import (
 )
 from shequ.registry.tests.url_params import synthetic_id
 from shequ.territory.models import Building
+from tests.pages import client_for, html
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -61,18 +60,6 @@ BORN = date(1975, 4, 5)
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    body = response.content.decode()
-    assert "!!MISSING" not in body, re.findall(r"!!MISSING:[^!]*!!", body)
-    return body
 
 
 def person(

@@ -34,6 +34,7 @@ from shequ.registry.models import (
 from shequ.registry.queries import own as own_queries
 from shequ.registry.tests import factories as f
 from shequ.registry.tests.url_params import synthetic_id
+from tests.pages import client_for, html
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -51,18 +52,6 @@ HEAD_PHONE, SPOUSE_PHONE, CHILD_PHONE = "19911110001", "19911110002", "199111100
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    body = response.content.decode()
-    assert MISSING not in body, re.findall(r"!!MISSING:[^!]*!!", body)
-    return body
 
 
 def family(world: World) -> list[Resident]:

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.template import Context, Template
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +30,7 @@ from shequ.registry.models import (
 )
 from shequ.registry.tests.url_params import synthetic_id
 from shequ.territory.models import Building
+from tests.pages import client_for, html
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -45,18 +45,6 @@ BORN = date(1970, 7, 8)
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    body = response.content.decode()
-    assert "!!MISSING" not in body, re.findall(r"!!MISSING:[^!]*!!", body)
-    return body
 
 
 def person(world: World, name: str, serial: int, *, grid: str = HOME_GRID) -> Resident:

@@ -9,13 +9,11 @@ worker and township staff do not handle rights requests; 320303 is the other cou
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 
 from shequ.accounts import actions as account_actions
@@ -38,6 +36,7 @@ from shequ.registry.queries import rights as rights_queries
 from shequ.registry.queries.own import current_consents
 from shequ.registry.tests import factories as f
 from shequ.registry.tests.url_params import synthetic_id
+from tests.pages import client_for, html
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -52,18 +51,6 @@ NUMBER = synthetic_id("320302", 61, date(1958, 9, 10))
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    body = response.content.decode()
-    assert MISSING not in body, re.findall(r"!!MISSING:[^!]*!!", body)
-    return body
 
 
 def resident_with_account(

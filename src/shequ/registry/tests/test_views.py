@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -31,6 +30,7 @@ from shequ.registry.models import (
 )
 from shequ.registry.tests.url_params import synthetic_id
 from shequ.territory.models import Estate
+from tests.pages import client_for, html
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -52,18 +52,6 @@ HEAD_PHONE = "19900001111"
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    body = response.content.decode()
-    assert MISSING not in body, re.findall(r"!!MISSING:[^!]*!!", body)
-    return body
 
 
 def register(

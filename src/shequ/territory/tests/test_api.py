@@ -8,6 +8,7 @@ from django.test import Client
 from shequ.territory.models import Estate, Region
 from shequ.territory.permissions import TerritoryPerm
 from shequ.territory.tests.helpers import load_mini_territory, make_grid, user_at
+from tests.pages import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +18,6 @@ API = "/api/v1/territory"
 @pytest.fixture
 def regions() -> dict[str, Region]:
     return load_mini_territory()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def codes(body: dict) -> list[str]:

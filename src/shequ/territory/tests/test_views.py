@@ -18,6 +18,7 @@ from shequ.territory.loading import load_divisions
 from shequ.territory.models import Estate, Region, VillagerGroup
 from shequ.territory.permissions import TerritoryPerm
 from shequ.territory.tests.helpers import csv_bytes, load_mini_territory, make_grid, user_at
+from tests.pages import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +28,6 @@ HX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def regions() -> dict[str, Region]:
     return load_mini_territory()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def region_url(code: str) -> str:
