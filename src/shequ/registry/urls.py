@@ -23,7 +23,18 @@ urlpatterns = [
 ]
 
 # --- imports (spreadsheet import) ---
-urlpatterns += []
+urlpatterns += [
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/new/", imports.import_new, name="import_new"),
+    path("imports/template.xlsx", imports.import_template_xlsx, name="import_template_xlsx"),
+    path("imports/template.csv", imports.import_template_csv, name="import_template_csv"),
+    path("imports/<int:job_id>/", imports.import_job, name="import_job"),
+    path("imports/<int:job_id>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:job_id>/errors.csv", imports.import_errors, name="import_errors"),
+    path("imports/<int:job_id>/start/", imports.import_start, name="import_start"),
+    path("imports/<int:job_id>/cancel/", imports.import_cancel, name="import_cancel"),
+    path("imports/<int:job_id>/resume/", imports.import_resume, name="import_resume"),
+]
 # --- end imports ---
 
 # --- duplicates (review queue) ---

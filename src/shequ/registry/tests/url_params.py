@@ -142,6 +142,46 @@ def _pair_ids(kind: str) -> Any:
     return provide
 
 
+def _import_jobs(world: Any) -> dict[str, Any]:
+    """One checked import job in each county (the file name carries the sentinel 【I…】), uploaded and
+    checked through the actions by community staff there; the uploads live in a directory removed
+    at once, as a finished job's would be."""
+    jobs = getattr(world, "registry_import_jobs", None)
+    if jobs is not None:
+        return jobs
+    import tempfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    from shequ.registry.actions import imports
+
+    jobs = {}
+    staff = {"320302": world.users["community_staff"], "320303": world.outsider}
+    with tempfile.TemporaryDirectory() as tmp, override_settings(VAR_DIR=tmp):
+        for county, community_code in PLACES.items():
+            sentinel = f"【I{county}】"
+            content = (
+                "户编号,与户主关系,姓名,证件号码\n"
+                f"1,户主,{sentinel}丙,{synthetic_id(county, 903)}\n"
+                "2,户主,丁,320302198001011230\n"
+            )
+            job = imports.start_import(
+                file=SimpleUploadedFile(f"{sentinel}.csv", content.encode()),
+                by=staff[county],
+                region=world.regions[community_code],
+            )
+            imports.run_check(job_id=job.pk)
+            world.all_tokens[sentinel] = world.regions[community_code].path
+            jobs[county] = job
+    world.registry_import_jobs = jobs
+    return jobs
+
+
+def _job_ids(world: Any, model: Any) -> list[str]:
+    return [str(job.pk) for job in _import_jobs(world).values()] + [NOWHERE]
+
+
 PROVIDERS = {
     "request_id": _request_ids,
     "household_id": _ids("household"),
@@ -150,4 +190,5 @@ PROVIDERS = {
     "candidate_id": _pair_ids("candidate"),
     "rental_id": _pair_ids("rental"),
     "tenancy_id": _pair_ids("tenancy"),
+    "job_id": _job_ids,
 }
