@@ -886,7 +886,8 @@ class RepeatFinder:
 
     ``add(kind, key, row)`` for each row (``kind`` separates independent checks), then ``repeats(kind)``
     gives each group of two or more rows that share a key, rows ascending. Keys should be digests, not
-    personal values: the scratch file is removed by ``close`` but lives on disk until then.
+    personal values: the scratch file is removed by ``close`` but lives on disk until then. ``db`` is
+    the scratch database itself, for a caller's own tables of per-row facts (no personal values either).
     """
 
     FLUSH = 20_000
@@ -895,8 +896,8 @@ class RepeatFinder:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path)
-        self._db.executescript(
+        self.db = sqlite3.connect(path)
+        self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
             "CREATE TABLE seen (kind INTEGER, key BLOB, row INTEGER);"
         )
@@ -911,20 +912,20 @@ class RepeatFinder:
 
     def _flush(self) -> None:
         if self._pending:
-            self._db.executemany("INSERT INTO seen VALUES (?, ?, ?)", self._pending)
+            self.db.executemany("INSERT INTO seen VALUES (?, ?, ?)", self._pending)
             self._pending.clear()
 
     def repeats(self, kind: int) -> Iterator[list[int]]:
         self._flush()
         if not self._indexed:
-            self._db.execute("CREATE INDEX seen_key ON seen (kind, key)")
+            self.db.execute("CREATE INDEX seen_key ON seen (kind, key)")
             self._indexed = True
         query = "SELECT group_concat(row) FROM seen WHERE kind = ? GROUP BY key HAVING COUNT(*) > 1"
-        for (rows,) in self._db.execute(query, (kind,)):
+        for (rows,) in self.db.execute(query, (kind,)):
             yield sorted(int(r) for r in rows.split(","))
 
     def close(self) -> None:
-        self._db.close()
+        self.db.close()
         self.path.unlink(missing_ok=True)
 
 

@@ -947,13 +947,13 @@ class DryRun:
         """Cross-row checks, the merged list of rows to skip, and the predicted counts."""
         self._bad.close()
         self._runs.close()
-        scratch = self.finder._db
-        scratch.execute("CREATE TABLE cross (row INTEGER, key TEXT, message TEXT)")
-        scratch.executemany("INSERT INTO cross VALUES (?, ?, ?)", self._cross())
-        scratch.execute("CREATE INDEX cross_row ON cross (row)")
+        scratch = self.finder.db
+        scratch.execute("CREATE TABLE between_rows (row INTEGER, key TEXT, message TEXT)")
+        scratch.executemany("INSERT INTO between_rows VALUES (?, ?, ?)", self._cross())
+        scratch.execute("CREATE INDEX between_rows_row ON between_rows (row)")
         self.errors.extend(
             scratch.execute(
-                "SELECT row, key, message FROM cross ORDER BY row LIMIT ?", (MAX_ERRORS,)
+                "SELECT row, key, message FROM between_rows ORDER BY row LIMIT ?", (MAX_ERRORS,)
             )
         )
         self.errors.sort(key=lambda error: (error[0], COLUMN_ORDER.get(error[1], 99)))
@@ -961,7 +961,8 @@ class DryRun:
         # Every bad row once, ascending: the row-level ones (already ascending) merged with the rest.
         own = (number for (number,) in read_records(side_file(self.base, ".bad"), ROW_RECORD))
         cross = (
-            number for (number,) in scratch.execute("SELECT DISTINCT row FROM cross ORDER BY row")
+            number
+            for (number,) in scratch.execute("SELECT DISTINCT row FROM between_rows ORDER BY row")
         )
         with open(side_file(self.base, ".skip"), "wb") as skip:
             last = 0
