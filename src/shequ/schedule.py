@@ -58,6 +58,12 @@ JOBS: list[PeriodicJob] = [
         minute=7,
     ),
     PeriodicJob(
+        name="scan-duplicates",
+        task_path="shequ.registry.tasks.scan_duplicates",
+        hour=2,
+        minute=23,
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task_path="shequ.accounts.tasks.clear_expired_sessions",
         hour=3,

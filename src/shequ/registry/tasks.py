@@ -19,3 +19,16 @@ def run_import(job_id: int) -> None:
     from shequ.registry.actions import imports
 
     imports.run_import(job_id=job_id)
+
+
+@app.task(name="shequ.registry.tasks.scan_duplicates", ignore_result=True)
+def scan_duplicates(region_id: int | None = None) -> int:
+    """Put likely duplicates on the review queue: in one region's subtree after an import there, or
+    across the whole registry (the nightly job)."""
+    from shequ.registry.actions.duplicates import scan_duplicates as scan
+    from shequ.territory.models import Region
+
+    region = Region.objects.filter(pk=region_id).first() if region_id is not None else None
+    if region_id is not None and region is None:
+        return 0
+    return scan(region=region)

@@ -17,6 +17,7 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     (_("区域与网格"), "territory:browser", "diagram-3", TerritoryPerm.VIEW, "/territory/"),
     (_("居民与户籍"), "registry:residents", "people", "registry.view", "/registry/"),
     (_("出租房屋"), "registry:rentals", "house-door", "registry.view", "/registry/rentals/"),
+    (_("批量导入"), "registry:imports", "upload", "registry.import", "/registry/imports/"),
     (
         _("疑似重复"),
         "registry:duplicate_list",

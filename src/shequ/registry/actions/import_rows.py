@@ -1341,5 +1341,4 @@ def write_batch(ctx: Context, households: list[HouseholdPlan]) -> dict[str, int]
                 f"WHERE {quote('resident_id')} = %s AND {quote('left_on')} IS NULL",
                 relations,
             )
-    # lead: detect duplicates for the batch here
     return counts

@@ -26,6 +26,8 @@ from shequ.core.models import AuditEvent
 from shequ.registry import actions
 from shequ.registry.actions import MemberInput, imports
 from shequ.registry.models import (
+    DuplicateCandidate,
+    DuplicateReason,
     Household,
     HouseholdMembership,
     IdType,
@@ -840,6 +842,23 @@ class TestImporting:
         assert errors_of(job) == [
             (3, "与户主关系", "户主只能在户页面通过“更换户主”变更，导入不能更改户主。")
         ]
+
+    def test_imported_people_join_the_duplicate_review_queue(
+        self, client: Client, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        earlier = actions.register_household(
+            community=world.regions[HOME_COMMUNITY],
+            members=[MemberInput(name="张1", relation=Relation.HEAD, id_number=pid(901))],
+        ).head
+        job = checked(client, world, csv_bytes(family("1", 11)), django_capture_on_commit_callbacks)
+
+        job = start(client, job, "good_rows", django_capture_on_commit_callbacks)
+
+        assert job.status == ImportStatus.DONE
+        imported = Resident.objects.get(name="张1", household__head__name="张1", pk__gt=earlier.pk)
+        candidate = DuplicateCandidate.objects.get()
+        assert (candidate.resident_id, candidate.other_id) == (earlier.pk, imported.pk)
+        assert candidate.reason == DuplicateReason.SAME_NAME_BIRTH_DATE
 
     def test_a_row_without_an_id_number_must_say_so(
         self, client: Client, world: World, django_capture_on_commit_callbacks: Any
