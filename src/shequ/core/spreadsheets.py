@@ -53,6 +53,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from shequ.core import crypto
+from shequ.core.text import enumerate_items
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 CHUNK = 1024 * 1024  # plain bytes per sealed chunk
@@ -425,7 +426,7 @@ class Sheet:
             if seen >= HEADER_SCAN_ROWS:
                 break
         if best is None:
-            names = "、".join(str(c.label) for c in self.columns.values() if c.required)
+            names = enumerate_items(c.label for c in self.columns.values() if c.required)
             raise SpreadsheetError(
                 _("找不到表头。表格的第一行应为列名，例如：%(names)s。") % {"names": names}
             )
@@ -437,9 +438,9 @@ class Sheet:
     def _header_error(self, missing: list[str], unknown: list[str]) -> SpreadsheetError:
         parts = []
         if missing:
-            parts.append(_("缺少必填的列：%(names)s。") % {"names": "、".join(missing)})
+            parts.append(_("缺少必填的列：%(names)s。") % {"names": enumerate_items(missing)})
         if unknown:
-            parts.append(_("无法识别的列：%(names)s。") % {"names": "、".join(unknown[:10])})
+            parts.append(_("无法识别的列：%(names)s。") % {"names": enumerate_items(unknown[:10])})
         parts.append(_("请使用导入模板中的列名。"))
         return SpreadsheetError("".join(parts))
 

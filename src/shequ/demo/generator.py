@@ -42,6 +42,7 @@ from shequ.accounts.models import HandlingUnit, Role, RoleAssignment, RoleLevel,
 from shequ.accounts.roles import BUILTIN_ROLES
 from shequ.core import audit, crypto
 from shequ.core.models import AuditEvent
+from shequ.core.text import enumerate_items
 from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
 
@@ -620,7 +621,7 @@ def _create_accounts(
                 "以下用户名已被占用，无法生成演示账号：%(names)s。"
                 "如果是旧的演示账号，请运行 shequ demo --reset。"
             )
-            % {"names": "、".join(taken)}
+            % {"names": enumerate_items(taken)}
         )
     community_place = f"{home.county.name} {home.township.name} {home.community.name}"
     places: dict[str, tuple[dict[str, Any], str]] = {
@@ -964,6 +965,6 @@ def reset() -> dict[str, int]:
         blocking = sorted({str(obj._meta.verbose_name) for obj in objs})
         raise DemoError(
             _("还有真实数据引用演示数据（%(what)s），未删除任何内容。")
-            % {"what": "、".join(blocking)}
+            % {"what": enumerate_items(blocking)}
         ) from exc
     return deleted

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from shequ.core import calendar, crypto, spreadsheets
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.spreadsheets import Column
+from shequ.core.text import enumerate_items
 from shequ.core.validators import (
     id_birth_date,
     id_sex,
@@ -940,7 +941,7 @@ class DryRun:
             for rows in self.finder.repeats(kind):
                 for number in rows:
                     others = [str(other) for other in rows if other != number]
-                    listed = "、".join(others[:5]) + ("…" if len(others) > 5 else "")
+                    listed = enumerate_items(others[:5]) + ("…" if len(others) > 5 else "")
                     yield number, key, message % {"rows": listed}
 
     def finish(self) -> dict[str, Any]:
