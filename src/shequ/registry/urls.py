@@ -1,7 +1,7 @@
 from django.urls import path
 
 from shequ.registry import views
-from shequ.registry.views import duplicates, imports, own, rentals, rights  # noqa: F401
+from shequ.registry.views import duplicates, imports, own, rentals, rights
 
 app_name = "registry"
 urlpatterns = [
@@ -35,7 +35,6 @@ urlpatterns += [
     path("imports/<int:job_id>/cancel/", imports.import_cancel, name="import_cancel"),
     path("imports/<int:job_id>/resume/", imports.import_resume, name="import_resume"),
 ]
-# --- end imports ---
 
 # --- duplicates (review queue) ---
 urlpatterns += [
@@ -51,7 +50,6 @@ urlpatterns += [
         name="duplicate_dismiss",
     ),
 ]
-# --- end duplicates ---
 
 # --- rentals ---
 urlpatterns += [
@@ -62,9 +60,8 @@ urlpatterns += [
     path("rentals/<int:rental_id>/end/", rentals.rental_end, name="rental_end"),
     path("tenancies/<int:tenancy_id>/end/", rentals.tenancy_end, name="tenancy_end"),
 ]
-# --- end rentals ---
 
-# --- own (the resident's own pages, under /registry/me/) and rights (staff handling) ---
+# --- the resident's own pages (me/) and staff handling of rights requests (rights/) ---
 urlpatterns += [
     path("me/", own.own_record, name="own"),
     path("me/link/", own.own_link, name="own_link"),
@@ -97,4 +94,3 @@ urlpatterns += [
         name="resident_consent",
     ),
 ]
-# --- end own ---
