@@ -90,6 +90,10 @@ class BlindIndexField(models.CharField):
         ):
             if kwargs.get(key) == default:
                 kwargs.pop(key)
+        if not self.db_index:
+            # Field.deconstruct leaves out db_index=False (Field's default), but this field's default
+            # is True: without it a migration would rebuild the field with an index.
+            kwargs["db_index"] = False
         return name, path, args, kwargs
 
     def index_for(self, value: str | None) -> str:

@@ -93,7 +93,7 @@ class Household(models.Model):
     )
     # Unit, room and free text: the part of an address that points at one door. Encrypted.
     address_detail = EncryptedTextField(_("详细地址（单元、室号等）"), blank=True)
-    address_index = BlindIndexField(source="address_detail", kind="address_detail")
+    address_index = BlindIndexField(source="address_detail", kind="address_detail", db_index=False)
     head = models.ForeignKey(
         "Resident",
         verbose_name=_("户主"),
@@ -116,7 +116,10 @@ class Household(models.Model):
         verbose_name = _("户")
         verbose_name_plural = _("户")
         ordering = ["community", "number"]
-        indexes = [models.Index(fields=["community", "is_active"], name="household_community_idx")]
+        indexes = [
+            models.Index(fields=["community", "is_active"], name="household_community_idx"),
+            models.Index(fields=["address_index"], name="household_address_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -136,9 +139,14 @@ class Resident(models.Model):
     relation = models.CharField(
         _("与户主关系"), max_length=20, choices=Relation.choices, blank=True
     )
-    # Where the person is registered, kept in step with the household: what scoping reads.
+    # Where the person is registered, kept in step with the household: what scoping reads. Indexed by
+    # (community, status) and (grid, status) below, which also serve lookups by place alone.
     community = models.ForeignKey(
-        Region, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="residents"
+        Region,
+        verbose_name=_("村(社区)"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+        db_index=False,
     )
     grid = models.ForeignKey(
         Grid,
@@ -147,20 +155,23 @@ class Resident(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="residents",
+        db_index=False,
     )
-    name = models.CharField(_("姓名"), max_length=60, db_index=True)
+    name = models.CharField(_("姓名"), max_length=60)
     name_keys = models.CharField(_("姓名拼音"), max_length=400, blank=True, editable=False)
     id_type = models.CharField(
         _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
     id_number = EncryptedTextField(_("证件号码"), blank=True)
     id_number_index = BlindIndexField(
-        source="id_number", kind="id_number", normalizer=normalize_id_number
+        source="id_number", kind="id_number", normalizer=normalize_id_number, db_index=False
     )
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
     phone = EncryptedTextField(_("手机号"), blank=True)
-    phone_index = BlindIndexField(source="phone", kind="phone", normalizer=normalize_phone)
+    phone_index = BlindIndexField(
+        source="phone", kind="phone", normalizer=normalize_phone, db_index=False
+    )
     residence_status = models.CharField(
         _("人口类别"),
         max_length=12,
@@ -182,6 +193,7 @@ class Resident(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_from",
+        db_index=False,
     )
     # The resident's own sign-in account, once linked: what the resident pages show them.
     account = models.OneToOneField(
@@ -204,9 +216,20 @@ class Resident(models.Model):
         verbose_name = _("居民")
         verbose_name_plural = _("居民")
         ordering = ["community", "name", "pk"]
+        # Declared here rather than with db_index=True: on PostgreSQL an indexed CharField also gets a
+        # varchar_pattern_ops copy for LIKE 'x%', which exact blind-index lookups and substring name
+        # searches never use, and every extra index slows bulk imports (docs/benchmarks.md).
         indexes = [
             models.Index(fields=["community", "status"], name="resident_community_idx"),
             models.Index(fields=["grid", "status"], name="resident_grid_idx"),
+            models.Index(fields=["name"], name="resident_name_idx"),
+            models.Index(fields=["id_number_index"], name="resident_id_number_idx"),
+            models.Index(fields=["phone_index"], name="resident_phone_idx"),
+            models.Index(
+                fields=["merged_into"],
+                name="resident_merged_into_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
         constraints = [
             # The same ID number can never be registered twice (the index is of the normalised number).
