@@ -82,6 +82,9 @@ class BlindIndexField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
         kwargs["kind"] = self.kind
+        # Field.deconstruct names db_index only when it is true (Field's default is false); this
+        # field's default is true, so an index turned off must be written out.
+        kwargs["db_index"] = kwargs.get("db_index", False)
         for key, default in (
             ("max_length", 64),
             ("editable", False),
@@ -90,10 +93,6 @@ class BlindIndexField(models.CharField):
         ):
             if kwargs.get(key) == default:
                 kwargs.pop(key)
-        if not self.db_index:
-            # Field.deconstruct leaves out db_index=False (Field's default), but this field's default
-            # is True: without it a migration would rebuild the field with an index.
-            kwargs["db_index"] = False
         return name, path, args, kwargs
 
     def index_for(self, value: str | None) -> str:

@@ -310,3 +310,18 @@ def test_blind_index_lookup_finds_the_user_whatever_the_spelling(resident):
     for spelling in ("13900000001", "+86 139 0000 0001", "139-0000-0001"):
         index = crypto.blind_index("phone", normalize_phone(spelling))
         assert User.objects.get(phone_index=index) == resident
+
+
+@pytest.mark.parametrize(("options", "written"), [({}, None), ({"db_index": False}, False)])
+def test_a_blind_index_field_writes_out_an_index_turned_off(options, written) -> None:
+    from shequ.core.fields import BlindIndexField
+
+    field = BlindIndexField(source="phone", kind="phone", **options)
+    field.set_attributes_from_name("phone_index")
+
+    _name, _path, _args, kwargs = field.deconstruct()
+
+    assert kwargs.get("db_index") == written
+    rebuilt = BlindIndexField(**kwargs)
+    rebuilt.set_attributes_from_name("phone_index")
+    assert rebuilt.deconstruct()[3] == kwargs
