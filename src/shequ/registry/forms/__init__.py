@@ -196,6 +196,23 @@ def phone_field() -> forms.CharField:
     )
 
 
+def sex_field(help_text: Any) -> forms.ChoiceField:
+    """Sex, for people without a resident ID card (the card's number says it otherwise)."""
+    return forms.ChoiceField(
+        label=_("性别"),
+        choices=_blank(_("（由身份证号码得出）")) + list(Sex.choices),
+        required=False,
+        help_text=help_text,
+    )
+
+
+def birth_date_field(help_text: Any) -> forms.DateField:
+    """Birth date, for people without a resident ID card."""
+    return forms.DateField(
+        label=_("出生日期"), required=False, widget=DATE_WIDGET, help_text=help_text
+    )
+
+
 class MemberForm(RegistryForm):
     """One member as typed on the registration form."""
 
@@ -211,18 +228,8 @@ class MemberForm(RegistryForm):
     residence_status = forms.ChoiceField(
         label=_("人口类别"), choices=ResidenceStatus.choices, initial=ResidenceStatus.REGISTERED
     )
-    sex = forms.ChoiceField(
-        label=_("性别"),
-        choices=_blank(_("（由身份证号码得出）")) + list(Sex.choices),
-        required=False,
-        help_text=_("没有居民身份证时填写。"),
-    )
-    birth_date = forms.DateField(
-        label=_("出生日期"),
-        required=False,
-        widget=DATE_WIDGET,
-        help_text=_("没有居民身份证时填写。"),
-    )
+    sex = sex_field(_("没有居民身份证时填写。"))
+    birth_date = birth_date_field(_("没有居民身份证时填写。"))
 
     def __init__(self, *args: Any, head_allowed: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

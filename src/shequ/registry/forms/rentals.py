@@ -18,11 +18,12 @@ from shequ.registry.forms import (
     HouseholdForm,
     PlaceChoiceField,
     RegistryForm,
-    _blank,
+    birth_date_field,
     id_number_field,
     phone_field,
+    sex_field,
 )
-from shequ.registry.models import IdType, Relation, ResidenceStatus, Resident, Sex
+from shequ.registry.models import IdType, Relation, ResidenceStatus, Resident
 from shequ.registry.queries import rentals as rental_queries
 from shequ.territory.models import Estate
 
@@ -124,18 +125,8 @@ class TenantForm(RegistryForm):
         help_text=_("已登记的居民可不填；尚未登记的新租户必填，将登记为流动人口。"),
     )
     phone = phone_field()
-    sex = forms.ChoiceField(
-        label=_("性别"),
-        choices=_blank(_("（由身份证号码得出）")) + list(Sex.choices),
-        required=False,
-        help_text=_("新租户没有居民身份证时填写。"),
-    )
-    birth_date = forms.DateField(
-        label=_("出生日期"),
-        required=False,
-        widget=DATE_WIDGET,
-        help_text=_("新租户没有居民身份证时填写。"),
-    )
+    sex = sex_field(_("新租户没有居民身份证时填写。"))
+    birth_date = birth_date_field(_("新租户没有居民身份证时填写。"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
