@@ -188,16 +188,25 @@ def unlink_account(*, resident: Resident, by: Any) -> Resident:
     return locked
 
 
-def _consent_channel(resident: Resident, by: Any) -> str:
-    """Who may record a consent: the resident themself, or staff who may edit the record."""
+def acting_channel(resident: Resident, by: Any, *, perm: str, not_yours: str) -> str:
+    """Who acts on a resident's own affairs: the resident themself (``CHANNEL_SELF``; their own
+    record only, else ``not_yours``), or staff holding ``perm`` at the resident's place
+    (``CHANNEL_STAFF``). ``""`` for the system."""
     if by is None:
         return ""
     if getattr(by, "is_resident", False):
         if resident.account_id is None or resident.account_id != by.pk:
-            raise PermissionDenied(_("只能设置您本人的授权。"))
+            raise PermissionDenied(not_yours)
         return CHANNEL_SELF
-    _require_place(by, RegistryPerm.EDIT, _place_path(resident.community, resident.grid))
+    _require_place(by, perm, _place_path(resident.community, resident.grid))
     return CHANNEL_STAFF
+
+
+def _consent_channel(resident: Resident, by: Any) -> str:
+    """Who may record a consent: the resident themself, or staff who may edit the record."""
+    return acting_channel(
+        resident, by, perm=RegistryPerm.EDIT, not_yours=_("只能设置您本人的授权。")
+    )
 
 
 @transaction.atomic

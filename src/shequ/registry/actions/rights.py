@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from shequ.core import audit, calendar, notifications
 from shequ.core.workflow import Transition, Workflow
 from shequ.registry.actions import _place_path, _require_place
-from shequ.registry.actions.own import CHANNEL_SELF, CHANNEL_STAFF
+from shequ.registry.actions.own import CHANNEL_SELF, acting_channel
 from shequ.registry.models import (
     ConsentRecord,
     LegalBasis,
@@ -111,14 +111,9 @@ def _kind_label(rights_request: RightsRequest) -> StrOrPromise:
 
 
 def _submission_channel(resident: Resident, by: Any) -> str:
-    if by is None:
-        return ""
-    if getattr(by, "is_resident", False):
-        if resident.account_id is None or resident.account_id != by.pk:
-            raise PermissionDenied(_("只能为您本人提交请求。"))
-        return CHANNEL_SELF
-    _require_place(by, RegistryPerm.HANDLE_RIGHTS, _place_path(resident.community, resident.grid))
-    return CHANNEL_STAFF
+    return acting_channel(
+        resident, by, perm=RegistryPerm.HANDLE_RIGHTS, not_yours=_("只能为您本人提交请求。")
+    )
 
 
 @transaction.atomic
