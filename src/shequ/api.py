@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from shequ.accounts.api import router as accounts_router
 from shequ.accounts.api_auth import SessionAuth, TokenAuth
+from shequ.cases.api import router as cases_router
 from shequ.core.api import ErrorOut, install_error_handlers
 from shequ.registry.api import router as registry_router
 from shequ.territory.api import router as territory_router
@@ -22,5 +23,6 @@ install_error_handlers(api)
 api.add_router("/accounts", accounts_router)
 api.add_router("/territory", territory_router)
 api.add_router("/registry", registry_router)
+api.add_router("/cases", cases_router)
 
 __all__ = ["ErrorOut", "api"]

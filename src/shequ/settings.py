@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "shequ.territory",
     "shequ.accounts",
     "shequ.registry",
+    "shequ.cases",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

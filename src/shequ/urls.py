@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("shequ.accounts.urls")),
     path("territory/", include("shequ.territory.urls")),
     path("registry/", include("shequ.registry.urls")),
+    path("cases/", include("shequ.cases.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),
     path("", include("shequ.web.urls")),

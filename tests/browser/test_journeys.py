@@ -232,6 +232,8 @@ RESIDENT_PAGES = [
     "/accounts/resident/register/",
     "/accounts/resident/code/",
     "/accounts/login/",
+    "/cases/services/",
+    "/cases/services/certificates/",
 ]
 
 

@@ -40,34 +40,45 @@ class RegistryPerm:
     HANDLE_RIGHTS = "registry.handle_rights"
 
 
+class CasesPerm:
+    """Codes of the cases app (layer 4), named here as text, checked at sync time."""
+
+    VIEW_CATALOG = "cases.view_catalog"
+    MANAGE_CATALOG = "cases.manage_catalog"
+    ADMIT_ITEMS = "cases.admit_items"
+
+
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
+_CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
 
 BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("resident", "居民", "Resident", "community", (), is_staff_role=False,
              description=_("居民本人：提交诉求、查看自己的办件。")),
     RoleSpec("grid_worker", "网格员", "Grid worker", "grid",
-             (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT),
+             (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG),
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
-              RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS),
+              RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
+              *_CATALOG_MANAGE),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
-              RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS),
+              RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
-              RegistryPerm.EXPORT, RegistryPerm.STATISTICS),
+              RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
-             (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS),
+             (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
+              CasesPerm.ADMIT_ITEMS),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
-             (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS),
+             (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE),
              description=_("市级民政等部门干部，统筹全市。")),
-    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit", (CorePerm.USE_API,),
+    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit", (CorePerm.USE_API, CasesPerm.VIEW_CATALOG),
              description=_("职能部门、承办单位的办理人员，办理派遣给本单位的工单。")),
     RoleSpec("volunteer", "志愿者", "Volunteer", "community", (),
              is_staff_role=False, description=_("注册志愿者。")),

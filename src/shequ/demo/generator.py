@@ -40,6 +40,7 @@ from shequ.accounts.actions import (
 )
 from shequ.accounts.models import HandlingUnit, Role, RoleAssignment, RoleLevel, User
 from shequ.accounts.roles import BUILTIN_ROLES
+from shequ.cases.demo import load_demo_catalog
 from shequ.core import audit, crypto
 from shequ.core.models import AuditEvent
 from shequ.core.text import enumerate_items
@@ -865,6 +866,14 @@ def generate(
                 seed=seed, scale=scale, residents=residents, stdout=stdout
             )
             _link_resident_account(accounts, home)
+            catalog = load_demo_catalog(county=home.county, community=home.community)
+            say(
+                _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
+                % {
+                    "items": catalog["service_items"],
+                    "certificates": catalog["abolished_certificates"],
+                }
+            )
 
             report = DemoReport(
                 created=True,

@@ -39,6 +39,7 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
         "registry.statistics",
         "/registry/statistics/",
     ),
+    (_("服务事项"), "cases:catalog", "card-checklist", "cases.view_catalog", "/cases/"),
     (_("审计日志"), "core:audit", "journal-text", CorePerm.VIEW_AUDIT, "/audit/"),
     (_("接口令牌"), "accounts:api_tokens", "key", CorePerm.USE_API, "/accounts/tokens/"),
     (_("管理后台"), "admin:index", "gear", CorePerm.USE_ADMIN, "/admin/"),
