@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +25,7 @@ from shequ.cases.models import (
 from shequ.cases.permissions import CasesPerm
 from shequ.cases.workflow import ADMISSION, EDITABLE
 from shequ.core import audit
+from shequ.core.scoping import require_place
 from shequ.territory.models import Level, Region
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
@@ -50,10 +51,7 @@ ITEM_FIELDS = (
 
 def _require_place(by: Any, perm: str, path: str) -> None:
     """``by`` (None = the system) must hold ``perm`` over the place with this materialised path."""
-    if by is None:
-        return
-    if not by.has_permission(perm) or not by.jurisdiction(perm).covers_path(path):
-        raise PermissionDenied(_("该事项不在您的管辖范围内，或您没有此项权限。"))
+    require_place(by, perm, path, _("该事项不在您的管辖范围内，或您没有此项权限。"))
 
 
 def clean_materials(materials: Any) -> list[dict[str, Any]]:

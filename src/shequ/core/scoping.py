@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -102,3 +102,12 @@ def get_scoped_or_404(
         return scoped(queryset, user, perm).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def require_place(by: Any, perm: str, path: str, refusal: str) -> None:
+    """For writes: ``by`` must hold ``perm`` over the place with this materialised path, or the action
+    is refused with ``refusal``. ``by=None`` is the system (imports, demo, scheduled jobs)."""
+    if by is None:
+        return
+    if not by.has_permission(perm) or not by.jurisdiction(perm).covers_path(path):
+        raise PermissionDenied(refusal)

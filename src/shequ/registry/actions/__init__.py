@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit, crypto
 from shequ.core.fields import BlindIndexField
+from shequ.core.scoping import require_place
 from shequ.core.validators import (
     id_birth_date,
     id_sex,
@@ -61,10 +62,7 @@ class MemberInput:
 
 def _require_place(by: Any, perm: str, path: str) -> None:
     """``by`` (None = the system) must hold ``perm`` over the place with this materialised path."""
-    if by is None:
-        return
-    if not by.has_permission(perm) or not by.jurisdiction(perm).covers_path(path):
-        raise PermissionDenied(_("该居民或户不在您的管辖范围内，或您没有此项权限。"))
+    require_place(by, perm, path, _("该居民或户不在您的管辖范围内，或您没有此项权限。"))
 
 
 def _place_path(community: Region, grid: Grid | None) -> str:
