@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from shequ.accounts import actions, forms
 from shequ.accounts.models import ApiToken, SmsCodePurpose, UserKind
 from shequ.core.decorators import permission_required
+from shequ.core.forms import apply_action_errors
 from shequ.core.permissions import CorePerm
 
 RESIDENT_BACKEND = "shequ.accounts.backends.ResidentBackend"
@@ -39,14 +40,6 @@ def _next_url(request: HttpRequest, default: str = "web:home") -> str:
     ):
         return candidate
     return reverse(default)
-
-
-def _apply_form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def lockout_response(
@@ -142,7 +135,7 @@ def resident_register(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             login(request, user, backend=RESIDENT_BACKEND)
             messages.success(request, _("注册成功，欢迎使用社区服务平台。"))
@@ -173,7 +166,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                     new_password=form.cleaned_data["new_password"],
                 )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             from django.contrib.auth import update_session_auth_hash
 
@@ -256,7 +249,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 expires_at=timezone.now() + timedelta(days=form.cleaned_data["expires_in_days"]),
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             form = forms.ApiTokenForm()
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")

@@ -18,17 +18,10 @@ from shequ.cases.models import Category, ServiceItem
 from shequ.cases.permissions import CasesPerm
 from shequ.cases.workflow import ADMISSION, EDITABLE
 from shequ.core.decorators import permission_required
+from shequ.core.forms import apply_action_errors
 
 PER_PAGE = 50
 GET_POST = ["GET", "POST"]
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 @permission_required(CasesPerm.VIEW_CATALOG)
@@ -100,7 +93,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
                 **form.values(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("事项草稿已保存。"))
             return redirect("cases:item", item_id=item.pk)
@@ -141,7 +134,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
                 **form.values(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("事项已修改。"))
             return redirect("cases:item", item_id=item.pk)
@@ -229,7 +222,7 @@ def certificate_new(request: HttpRequest) -> HttpResponse:
         try:
             actions.add_abolished_certificate(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("已加入证明事项清理清单。"))
             return redirect("cases:certificates")
@@ -248,7 +241,7 @@ def certificate_edit(request: HttpRequest, certificate_id: int) -> HttpResponse:
                 certificate=certificate, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("cases:certificates")

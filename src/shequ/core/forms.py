@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class StyledForm(forms.Form):
@@ -34,3 +35,13 @@ class StyledForm(forms.Form):
                 widget.attrs["aria-invalid"] = "true"
                 described = widget.attrs.get("aria-describedby", "")
                 widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}_error".strip()
+
+
+def apply_action_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show an action's ``ValidationError`` on the form that fed it: under the field it names, when the
+    form has that field, otherwise at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, errors)

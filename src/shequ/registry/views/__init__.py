@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
-from shequ.core.forms import StyledForm
+from shequ.core.forms import StyledForm, apply_action_errors
 from shequ.registry import actions, exports, forms, queries, statistics
 from shequ.registry.display import address_of, masked
 from shequ.registry.models import (
@@ -74,15 +74,6 @@ def _editable_household(user: Any, household_id: int) -> Household:
     if not _may(user, RegistryPerm.EDIT, household):
         raise Http404
     return household
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    """Show an action's ``ValidationError`` on the form: by field where it names one."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 def _resident_history(user: Any, resident: Resident) -> list[tuple[HouseholdMembership, bool]]:
@@ -275,7 +266,7 @@ def member_add(request: HttpRequest, household_id: int) -> HttpResponse:
         try:
             resident = actions.add_member(household=household, member=form.member_input(), by=user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
             if "id_number" in form.errors:
                 form.existing = _existing_record(user, form)
         else:
@@ -373,7 +364,7 @@ def reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
                 obj=target, field_name=field, reason=form.cleaned_data["reason"], by=user
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
     if _is_htmx(request):
         labels = {"id_number": _("证件号码"), "phone": _("手机号"), "address_detail": _("详细地址")}
         item = {"field": field, "label": labels[field], "form": form, "value": value}
@@ -404,7 +395,7 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
                     by=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_action_errors(form, exc)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect("registry:resident", resident_id=resident.pk)
@@ -448,7 +439,7 @@ def care_tag_new(request: HttpRequest, resident_id: int) -> HttpResponse:
                 by=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("已标记为%(group)s。") % {"group": tag.get_group_display()})
             return redirect("registry:resident", resident_id=resident.pk)
@@ -492,7 +483,7 @@ def member_move(request: HttpRequest, resident_id: int) -> HttpResponse:
                 by=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -520,7 +511,7 @@ def departure(request: HttpRequest, resident_id: int) -> HttpResponse:
                 by=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(
                 request, _("已记录，%(name)s 不再列入在册居民。") % {"name": resident.name}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.core.decorators import permission_required
+from shequ.core.forms import apply_action_errors
 from shequ.registry.actions.duplicates import (
     DUPLICATE_WORKFLOW,
     dismiss_duplicate,
@@ -24,7 +25,7 @@ from shequ.registry.forms.duplicates import DismissForm, MergeForm
 from shequ.registry.models import SENSITIVE_CARE_GROUPS, DuplicateCandidate, Resident
 from shequ.registry.permissions import RegistryPerm
 from shequ.registry.queries import duplicates as queries
-from shequ.registry.views import PER_PAGE, _apply_errors
+from shequ.registry.views import PER_PAGE
 
 
 @permission_required(RegistryPerm.VIEW)
@@ -108,7 +109,7 @@ def duplicate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
 def _show_errors(request: HttpRequest, form: Any, exc: ValidationError) -> None:
     """A field's error on the form; a refusal of the whole decision (already decided) as a message."""
     if hasattr(exc, "error_dict"):
-        _apply_errors(form, exc)
+        apply_action_errors(form, exc)
     else:
         messages.error(request, " ".join(exc.messages))
 

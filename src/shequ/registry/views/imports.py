@@ -26,12 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shequ.core import spreadsheets
 from shequ.core.decorators import permission_required
 from shequ.core.exports import safe_row
+from shequ.core.forms import apply_action_errors
 from shequ.registry.actions import imports
 from shequ.registry.forms import imports as import_forms
 from shequ.registry.models import ImportFormat, ImportJob, ImportMode, ImportStatus
 from shequ.registry.permissions import RegistryPerm
 from shequ.registry.queries import imports as import_queries
-from shequ.registry.views import _apply_errors
 from shequ.territory.models import Level
 
 JOBS_PER_PAGE = 30
@@ -77,7 +77,7 @@ def _import_new(request: HttpRequest, handler: Any) -> HttpResponse:
                     file=form.cleaned_data["file"], by=user, region=form.cleaned_data["region"]
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_action_errors(form, exc)
             except PermissionDenied:
                 form.add_error("region", _("您不能导入到所选的地方。"))
             else:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequ.core.forms import apply_action_errors
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.registry.actions import own as own_actions
 from shequ.registry.actions import rights as rights_actions
@@ -29,7 +30,6 @@ from shequ.registry.forms.own import ConsentForm, LinkForm, RightsRequestForm
 from shequ.registry.models import ConsentPurpose, LegalBasis, Resident, RightsRequestKind
 from shequ.registry.queries import own as own_queries
 from shequ.registry.queries import rights as rights_queries
-from shequ.registry.views import _apply_errors
 
 GET_POST = ("GET", "POST")
 
@@ -110,7 +110,7 @@ def own_link(request: HttpRequest) -> HttpResponse:
                 id_number=form.cleaned_data["id_number"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("已关联您的居民信息。"))
             return redirect("registry:own")
@@ -235,7 +235,7 @@ def own_request_new(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(
                 request,

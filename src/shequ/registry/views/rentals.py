@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
+from shequ.core.forms import apply_action_errors
 from shequ.registry import actions
 from shequ.registry import queries as registry_queries
 from shequ.registry.actions import rentals as rental_actions
@@ -22,7 +23,7 @@ from shequ.registry.forms import rentals as forms
 from shequ.registry.models import Rental
 from shequ.registry.permissions import RegistryPerm
 from shequ.registry.queries import rentals as queries
-from shequ.registry.views import GET_POST, PER_PAGE, _apply_errors
+from shequ.registry.views import GET_POST, PER_PAGE
 
 
 def _may_edit(user: Any, rental: Rental) -> bool:
@@ -75,7 +76,7 @@ def rental_new(request: HttpRequest) -> HttpResponse:
                     **place.cleaned_data,
                 )
             except ValidationError as exc:
-                _apply_errors(place, exc)
+                apply_action_errors(place, exc)
                 if hasattr(exc, "error_dict") and "landlord" in exc.error_dict:
                     details.add_error(None, exc.error_dict["landlord"])
                 if hasattr(exc, "error_dict") and "registered_on" in exc.error_dict:
@@ -159,7 +160,7 @@ def tenant_new(request: HttpRequest, rental_id: int) -> HttpResponse:
                 by=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("已登记租户 %(name)s。") % {"name": tenancy.tenant.name})
             return redirect("registry:rental", rental_id=rental.pk)
@@ -199,7 +200,7 @@ def rental_end(request: HttpRequest, rental_id: int) -> HttpResponse:
                 rental=rental, ended_on=form.cleaned_data["ended_on"], by=user
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("已登记停止出租。"))
             return redirect("registry:rental", rental_id=rental.pk)

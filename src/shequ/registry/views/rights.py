@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
+from shequ.core.forms import apply_action_errors
 from shequ.registry import queries
 from shequ.registry.actions import own as own_actions
 from shequ.registry.actions import rights as rights_actions
@@ -31,7 +32,7 @@ from shequ.registry.models import (
 )
 from shequ.registry.permissions import RegistryPerm
 from shequ.registry.queries import rights as rights_queries
-from shequ.registry.views import _apply_errors, _editable_resident, _may
+from shequ.registry.views import _editable_resident, _may
 
 PER_PAGE = 30
 GET_POST = ("GET", "POST")
@@ -105,7 +106,7 @@ def rights_request(request: HttpRequest, request_id: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -133,7 +134,7 @@ def rights_request_new(request: HttpRequest, resident_id: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
