@@ -328,3 +328,27 @@ def test_abolished_certificate_found_by_name_or_keyword_at_and_above_the_place(
     with pytest.raises(ValidationError, match="请说明取消的理由"):
         actions.add_abolished_certificate(region=home, name="居住证明", reason=" ", by=None)
     assert AbolishedCertificate.objects.count() == 2
+
+
+def test_removing_an_abolished_certificate_needs_a_reason_and_the_place_and_is_audited(
+    world: World,
+) -> None:
+    county = world.regions["320302"]
+    official = world.users["county_official"]
+    certificate = actions.add_abolished_certificate(
+        region=county, name="居住证明", reason="凭居住证办理。", by=official
+    )
+
+    with pytest.raises(ValidationError, match="请填写删除的理由"):
+        actions.remove_abolished_certificate(certificate=certificate, by=official, reason=" ")
+    with pytest.raises(PermissionDenied):
+        actions.remove_abolished_certificate(
+            certificate=certificate, by=world.users["community_staff"], reason="恢复开具"
+        )
+    assert AbolishedCertificate.objects.filter(pk=certificate.pk).exists()
+
+    actions.remove_abolished_certificate(certificate=certificate, by=official, reason="恢复开具")
+
+    assert not AbolishedCertificate.objects.exists()
+    event = AuditEvent.objects.get(action="cases.certificate.remove")
+    assert (event.reason, event.object_repr) == ("恢复开具", "居住证明")
