@@ -58,6 +58,11 @@ JOBS: list[PeriodicJob] = [
         minute=7,
     ),
     PeriodicJob(
+        name="sweep-case-deadlines",
+        task_path="shequ.cases.tasks.sweep_deadlines",
+        every_seconds=300,
+    ),
+    PeriodicJob(
         name="scan-duplicates",
         task_path="shequ.registry.tasks.scan_duplicates",
         hour=2,

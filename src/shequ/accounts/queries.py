@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from shequ.accounts.models import RoleAssignment, User, UserKind
 from shequ.accounts.permissions import AccountsPerm
@@ -50,3 +53,23 @@ def place_labels(assignments: list[RoleAssignment]) -> dict[int, str]:
             names.append(a.grid.name)
         labels[a.pk] = " ".join(names)
     return labels
+
+
+def holders(
+    perm: str,
+    *,
+    regions: Sequence[Any] = (),
+    units: Sequence[Any] = (),
+    grids: Sequence[Any] = (),
+) -> QuerySet[User]:
+    """Active users who hold ``perm`` through a role held exactly at one of ``regions``, ``units`` or
+    ``grids`` today (who to tell about work arriving there)."""
+    from shequ.accounts.models import Role
+    from shequ.core import calendar
+
+    role_ids = [r.pk for r in Role.objects.only("pk", "permissions") if perm in r.permissions]
+    place = Q(region__in=list(regions)) | Q(handling_unit__in=list(units)) | Q(grid__in=list(grids))
+    assignments = RoleAssignment.objects.valid_on(calendar.localdate()).filter(
+        place, role_id__in=role_ids
+    )
+    return User.objects.filter(pk__in=assignments.values("user_id"), is_active=True)

@@ -46,39 +46,76 @@ class CasesPerm:
     VIEW_CATALOG = "cases.view_catalog"
     MANAGE_CATALOG = "cases.manage_catalog"
     ADMIT_ITEMS = "cases.admit_items"
+    VIEW = "cases.view"
+    INTAKE = "cases.intake"
+    REPORT = "cases.report"
+    ACCEPT = "cases.accept"
+    DISPATCH = "cases.dispatch"
+    HANDLE = "cases.handle"
+    VERIFY = "cases.verify"
+    APPROVE = "cases.approve"
+    SUPERVISE = "cases.supervise"
+    STATISTICS = "cases.statistics"
+    MANAGE_ROUTING = "cases.manage_routing"
+    MANAGE_OPEN311 = "cases.manage_open311"
 
 
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
 _CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
+_CASE_DESK = (
+    CasesPerm.VIEW,
+    CasesPerm.INTAKE,
+    CasesPerm.ACCEPT,
+    CasesPerm.DISPATCH,
+    CasesPerm.VERIFY,
+)
+_CASE_LEAD = (
+    *_CASE_DESK,
+    CasesPerm.APPROVE,
+    CasesPerm.SUPERVISE,
+    CasesPerm.STATISTICS,
+    CasesPerm.MANAGE_ROUTING,
+)
+_CASE_OVERSIGHT = (
+    CasesPerm.VIEW,
+    CasesPerm.SUPERVISE,
+    CasesPerm.APPROVE,
+    CasesPerm.STATISTICS,
+    CasesPerm.MANAGE_ROUTING,
+)
 
 BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("resident", "居民", "Resident", "community", (), is_staff_role=False,
              description=_("居民本人：提交诉求、查看自己的办件。")),
     RoleSpec("grid_worker", "网格员", "Grid worker", "grid",
-             (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG),
+             (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG,
+              CasesPerm.VIEW, CasesPerm.REPORT, CasesPerm.INTAKE, CasesPerm.VERIFY),
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
-              *_CATALOG_MANAGE),
+              *_CATALOG_MANAGE, *_CASE_DESK),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
-              RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE),
+              RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
+              *_CASE_LEAD),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
-              RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE),
+              RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
-              CasesPerm.ADMIT_ITEMS),
+              CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
-             (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE),
+             (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
+              *_CASE_OVERSIGHT),
              description=_("市级民政等部门干部，统筹全市。")),
-    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit", (CorePerm.USE_API, CasesPerm.VIEW_CATALOG),
+    RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
+             (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),
              description=_("职能部门、承办单位的办理人员，办理派遣给本单位的工单。")),
     RoleSpec("volunteer", "志愿者", "Volunteer", "community", (),
              is_staff_role=False, description=_("注册志愿者。")),
@@ -96,7 +133,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              description=_("三员之一：维护区划、网格、日历等系统配置；不接触居民数据。")),
     RoleSpec("security_admin", "安全管理员", "Security administrator", "city",
              (CorePerm.USE_ADMIN, TerritoryPerm.VIEW, AccountsPerm.VIEW_USERS,
-              AccountsPerm.MANAGE_USERS, AccountsPerm.ASSIGN_ROLES),
+              AccountsPerm.MANAGE_USERS, AccountsPerm.ASSIGN_ROLES, CasesPerm.MANAGE_OPEN311),
              requires_2fa=True,
              description=_("三员之一：管理账号、角色授予和安全策略；不接触居民数据。")),
     RoleSpec("security_auditor", "安全审计员", "Security auditor", "city",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from shequ.cases import views
+from shequ.cases.views import intake, open311_clients, resident, staff, statistics
 
 app_name = "cases"
 urlpatterns = [
@@ -20,3 +21,6 @@ urlpatterns = [
     path("services/<int:item_id>/", views.service, name="service"),
     path("services/certificates/", views.public_certificates, name="public_certificates"),
 ]
+
+# Cases (S2, G1, S4): each page module lists its own routes.
+urlpatterns += staff.urls + intake.urls + resident.urls + statistics.urls + open311_clients.urls

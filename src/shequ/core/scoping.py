@@ -7,7 +7,8 @@ existence of an object elsewhere is not revealed.
 The user object supplies ``jurisdiction(perm)`` (``accounts.User`` implements it); a model declares where
 its territory is with ``scope_region_field`` (a lookup to a ``Region``, or ``"self"``),
 ``scope_grid_field`` (a lookup to a ``Grid``, ``"self"`` or ``None``) and, for work handed to
-departments, ``scope_unit_field`` (a lookup to a ``HandlingUnit``, or ``"self"``).
+departments, ``scope_unit_field`` (a lookup to a ``HandlingUnit``, or ``"self"``) or a classmethod
+``scope_units_q(unit_ids)`` returning the filter for rows several units share.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def scope_q(model: type[models.Model], jurisdiction: Jurisdiction) -> Q | None:
     if unit_field is not None and jurisdiction.unit_ids:
         lookup = "pk__in" if unit_field == "self" else f"{unit_field}__in"
         conditions.append(Q(**{lookup: list(jurisdiction.unit_ids)}))
+    units_q = getattr(model, "scope_units_q", None)
+    if units_q is not None and jurisdiction.unit_ids:
+        # Rows handed to several departments at once (a case's lead and co-handling units).
+        conditions.append(units_q(list(jurisdiction.unit_ids)))
     if not conditions:
         return None
     combined = conditions[0]

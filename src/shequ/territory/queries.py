@@ -228,3 +228,42 @@ def community_or_404(region: Region) -> Region:
     if region.level != Level.COMMUNITY:
         raise Http404
     return region
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine; good to a few metres at a city's scale)."""
+    from math import asin, cos, radians, sin, sqrt
+
+    dlat, dlng = radians(lat2 - lat1), radians(lng2 - lng1)
+    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlng / 2) ** 2
+    return 2 * 6_371_000 * asin(sqrt(a))
+
+
+def grid_at(
+    lat: float, lng: float, *, among: QuerySet[Grid] | None = None, within_m: float = 3000
+) -> Grid | None:
+    """The grid a point lies in: the one whose boundary contains it, else the nearest grid centre
+    within ``within_m`` metres. ``among`` narrows the candidates (a grid worker's own grids)."""
+    from shapely.geometry import Point, shape
+
+    box = 0.05  # about 5 km: candidates by an indexed-range prefilter on the centre
+    grids = (among if among is not None else Grid.objects.all()).filter(
+        is_micro=False,
+        centre_lat__range=(lat - box, lat + box),
+        centre_lng__range=(lng - box, lng + box),
+    )
+    point = Point(lng, lat)
+    best: tuple[float, Grid] | None = None
+    for grid in grids.select_related("community"):
+        if grid.geometry:
+            try:
+                if shape(grid.geometry).contains(point):
+                    return grid
+            except (ValueError, TypeError, AttributeError, KeyError):
+                pass
+        if grid.centre_lat is None or grid.centre_lng is None:
+            continue
+        distance = distance_m(lat, lng, grid.centre_lat, grid.centre_lng)
+        if distance <= within_m and (best is None or distance < best[0]):
+            best = (distance, grid)
+    return best[1] if best else None

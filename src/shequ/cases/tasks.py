@@ -1,0 +1,14 @@
+"""Background work of the cases app (Celery tasks; run inline without a broker)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def sweep_deadlines() -> str:
+    """限时办结: mark due-soon and overdue cases, remind and escalate (see ``actions.sweep``)."""
+    from shequ.cases.actions.sweep import sweep_deadlines as sweep
+
+    result = sweep()
+    return f"due_soon={result.due_soon} overdue={result.overdue} escalated={result.escalated}"
