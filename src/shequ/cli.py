@@ -5,6 +5,8 @@ shequ serve [--bind H:P] [--workers N]
 shequ demo [--reset] [--scale X]
 shequ load-territory FILE
 shequ check                 deployment self-check
+shequ open311-key create NAME [--region CODE] [--contact TEXT]
+                            issue an Open311 key to a client system
 shequ worker | beat         Celery worker / scheduler (when a broker is configured)
 shequ manage ARGS…          any Django management command
 """
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] == "rotate-keys":
         _manage(["rotate_keys", *argv[1:]])
         return
+    if argv and argv[0] == "open311-key":
+        _manage(["open311_key", *argv[1:]])
+        return
     if argv and argv[0] in ("worker", "beat"):
         sys.exit(_celery([argv[0], "--loglevel=INFO", *argv[1:]]))
 
@@ -125,7 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     p_sched.set_defaults(func=cmd_scheduler)
     p_check = sub.add_parser("check", help="deployment self-check")
     p_check.set_defaults(func=cmd_check)
-    for name in ("manage", "demo", "load-territory", "rotate-keys", "worker", "beat"):
+    passed_through = ("manage", "demo", "load-territory", "rotate-keys", "open311-key")
+    for name in (*passed_through, "worker", "beat"):
         sub.add_parser(name, help=f"see `shequ {name} --help`")
     options: Any = parser.parse_args(argv)
     sys.exit(options.func(options))

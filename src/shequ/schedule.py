@@ -63,6 +63,12 @@ JOBS: list[PeriodicJob] = [
         every_seconds=300,
     ),
     PeriodicJob(
+        name="purge-idempotency-records",
+        task_path="shequ.cases.tasks.purge_idempotency_records",
+        hour=3,
+        minute=41,
+    ),
+    PeriodicJob(
         name="scan-duplicates",
         task_path="shequ.registry.tasks.scan_duplicates",
         hour=2,

@@ -194,6 +194,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SHEQU_MAX_BODY_BYTES", str(5 *
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SHEQU_IMPORT_MAX_BYTES = int(os.environ.get("SHEQU_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Photos on cases: larger uploads are refused by size before decoding (cases/actions/photos.py).
+SHEQU_PHOTO_MAX_BYTES = int(os.environ.get("SHEQU_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
+SHEQU_MAP_TILE_URL = os.environ.get(
+    "SHEQU_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+SHEQU_MAP_TILE_ATTRIBUTION = os.environ.get("SHEQU_MAP_TILE_ATTRIBUTION", "© OpenStreetMap")
 
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,8 +1,12 @@
 """Settings for the test suite: the real settings, with a fixed throwaway key ring and fast hashing."""
 
+import atexit
 import base64
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ["SHEQU_TESTING"] = "1"
 os.environ.setdefault("SHEQU_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
@@ -18,3 +22,7 @@ os.environ.setdefault(
 )
 
 from shequ.settings import *  # noqa: F403
+
+# Photos and other uploads written by tests go to a throwaway directory, removed at exit.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="shequ-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

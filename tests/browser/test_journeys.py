@@ -125,6 +125,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             "base": base,
             "accounts": json.loads(accounts_file.read_text()),
             "log": tmp / "server.log",
+            "env": env,
         }
     finally:
         process.terminate()
@@ -289,5 +290,158 @@ def test_resident_pages_pass_accessibility_checks_on_a_small_phone(
         "/registry/me/requests/new/?kind=correction",
     ):
         check(path)
+    context.close()
+    assert not problems, problems
+
+
+# --- A resident's request from submission to rating (S2, S4) ---------------------------------------
+
+# Staff work the case through the actions, in a process of its own against the journey's database:
+# accept, dispatch to the home handling unit, sign and handle there, verify and close at the desk.
+STAFF_STEPS = """
+from shequ.accounts.models import User
+from shequ.cases.actions import handling
+from shequ.cases.models import Case
+
+case = Case.objects.get(pk=CASE_ID)
+desk = User.objects.get(username="community_staff")
+unit_handler = User.objects.get(username="unit_handler")
+unit = next(a.handling_unit for a in unit_handler.active_assignments() if a.handling_unit)
+handling.accept(case=case, by=desk, note="已受理，请耐心等待")
+handling.add_note(case=case, by=desk, note="内部备注：只给工作人员看")
+handling.dispatch(case=case, by=desk, lead=unit)
+handling.sign(case=case, by=unit_handler)
+handling.handle(case=case, by=unit_handler, result="已经修好了路灯")
+handling.verify(case=case, by=desk, passed=True)
+handling.close(case=case, by=desk)
+print(case.status)
+"""
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), "orange").save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_resident_submits_online_and_rates_the_closed_case(
+    server: dict[str, Any], browser: Any
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = server["base"]
+    resident = next(a for a in server["accounts"] if a["role"] == "resident")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = context.new_page()
+    problems: dict[str, list[str]] = {}
+
+    def check(label: str) -> None:
+        """axe at 360 px, in normal and in large-text mode (switched on the page, so a POST answer
+        is never sent again), and nothing wider than the screen."""
+        for large in (False, True):
+            if large:
+                page.locator("[data-shequ-large-text]:visible").first.click()
+                # Away from the button, past its colour transition, before measuring contrast.
+                page.mouse.move(1, 1)
+                page.wait_for_timeout(400)
+            found = _axe_violations(page)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                found.append(f"page is {overflow}px wider than a 360px screen")
+            if found:
+                problems[f"{label}{' (large text)' if large else ''}"] = found
+        page.locator("[data-shequ-large-text]:visible").first.click()
+
+    # Anyone: following a case by number, and a service hall's kiosk.
+    page.goto(f"{base}/cases/follow/")
+    check("/cases/follow/")
+    page.goto(f"{base}/cases/kiosk/")
+    check("/cases/kiosk/ (installation)")
+
+    _sign_in(page, base, resident)
+    page.goto(f"{base}/cases/submit/")
+    assert "办理服务事项" in page.inner_text("main"), "the linked record's community is preselected"
+    check("/cases/submit/")
+    other_link = page.locator("main a[href^='/cases/submit/other/']").get_attribute("href") or ""
+    community = other_link.split("community=", 1)[-1]
+    page.locator("main a[href^='/cases/submit/'][href*='?community=']").filter(
+        has_not_text="反映问题"
+    ).first.click()
+    page.wait_for_load_state()
+    assert "一次告知" in page.inner_text("main")
+    check(urlparse(page.url).path + " (materials first)")
+
+    page.goto(f"{base}/cases/submit/")
+    page.click("main a[href^='/cases/submit/other/']")
+    page.wait_for_load_state()
+    check("/cases/submit/other/")
+    page.check("input[name=kind][value=problem]")
+    page.select_option("select[name=category]", "environment")
+    page.fill("textarea[name=description]", "小区东门路灯不亮，晚上走路看不清")
+    page.fill("input[name=address]", "东门岗亭旁")
+    page.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}],
+    )
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    body = page.inner_text("main")
+    assert "您的工单号" in body, body[:500]
+    number = page.inner_text(".shequ-case-number").strip()
+    assert len(number.replace("-", "")) == 14
+    check("submitted (the number)")
+    page.screenshot(path=str(ARTIFACTS / "case-submitted.png"), full_page=True)
+    page.click("text=查看办理进度")
+    page.wait_for_load_state()
+    case_path = urlparse(page.url).path
+    case_id = case_path.rstrip("/").rsplit("/", 1)[-1]
+    assert "提交时的照片" in page.inner_text("main")
+    check(case_path + " (submitted)")
+
+    staff = subprocess.run(  # noqa: S603
+        [
+            *(sys.executable, "-m", "shequ.cli", "manage", "shell", "-c"),
+            STAFF_STEPS.replace("CASE_ID", str(int(case_id))),
+        ],
+        env=server["env"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert staff.returncode == 0 and "closed" in staff.stdout, staff.stderr[-3000:]
+
+    page.goto(f"{base}/cases/mine/")
+    assert number in page.inner_text("main") and "已办结" in page.inner_text("main")
+    check("/cases/mine/")
+    page.goto(base + case_path)
+    main = page.inner_text("main")
+    assert "已经修好了路灯" in main and "已受理，请耐心等待" in main
+    assert "内部备注" not in main, "internal notes never reach the resident"
+    check(case_path + " (closed, rating)")
+    # Keyboard: the levels are a radio group; arrow keys move between them.
+    page.focus("#id_stars_0")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    assert page.is_checked("#id_stars_1"), "arrow keys choose the next level"
+    page.fill("textarea[name=comment]", "修得很快，谢谢")
+    page.click("main form:has(input[name=do][value=rate]) button[type=submit]")
+    page.wait_for_load_state()
+    assert "感谢您的评价" in page.inner_text("main")
+    assert "您已评价" in page.inner_text("main")
+    check(case_path + " (rated)")
+    page.screenshot(path=str(ARTIFACTS / "case-rated.png"), full_page=True)
+
+    # The same community's kiosk: the start screen and the first step after it.
+    page.goto(f"{base}/cases/kiosk/?community={community}")
+    check("/cases/kiosk/ (start)")
+    page.locator("main button[name=category]").first.click()
+    page.wait_for_load_state()
+    assert page.locator("textarea[name=description]").is_visible()
+    check("/cases/kiosk/ (describe)")
+    page.screenshot(path=str(ARTIFACTS / "kiosk-describe.png"), full_page=True)
     context.close()
     assert not problems, problems

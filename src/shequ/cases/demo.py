@@ -205,3 +205,317 @@ def load_demo_catalog(*, county: Region, community: Region) -> dict[str, int]:
         )
         certificates += 1
     return {"service_items": made, "abolished_certificates": certificates}
+
+
+# --- Demo cases ------------------------------------------------------------------------------------
+
+# Category → department suffix (see ``demo.generator.DEPARTMENTS``) for the county's routing table.
+ROUTING = {
+    "elderly_care": "mz",
+    "social_assistance": "mz",
+    "disability": "cl",
+    "childcare": "wj",
+    "health": "wj",
+    "employment": "rs",
+    "housing": "zj",
+    "property_disputes": "zj",
+    "environment": "cg",
+    "public_safety": "yj",
+}
+
+# (kind, category, channel, title, description, public-space?)
+STORIES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "complaint",
+        "environment",
+        "online",
+        "小区垃圾清运不及时",
+        "3号楼南侧垃圾桶已满三天，异味很重，请尽快清运。",
+    ),
+    (
+        "grid_event",
+        "environment",
+        "grid_patrol",
+        "路灯损坏",
+        "小区东门外人行道两盏路灯不亮，夜间行人看不清路。",
+    ),
+    (
+        "grid_event",
+        "public_safety",
+        "grid_patrol",
+        "楼道堆放杂物",
+        "5号楼2单元楼道堆放纸箱和电动车电池，存在消防隐患。",
+    ),
+    (
+        "service_request",
+        "elderly_care",
+        "window",
+        "高龄津贴申领",
+        "父亲今年满80周岁，申请高龄津贴，材料已带齐。",
+    ),
+    (
+        "service_request",
+        "elderly_care",
+        "phone",
+        "助餐服务登记",
+        "独居老人，腿脚不便，希望登记社区助餐服务并送餐上门。",
+    ),
+    (
+        "complaint",
+        "property_disputes",
+        "phone",
+        "物业不维修漏水",
+        "顶楼屋面漏水两个月，物业一直推脱，家里墙面发霉。",
+    ),
+    (
+        "suggestion",
+        "environment",
+        "online",
+        "建议增设健身器材",
+        "小区中心广场老人多，建议增设适合老年人的健身器材。",
+    ),
+    (
+        "service_request",
+        "disability",
+        "home_visit",
+        "残疾人两项补贴申请",
+        "重度残疾，行动不便，申请上门办理护理补贴。",
+    ),
+    (
+        "complaint",
+        "environment",
+        "online",
+        "夜间施工噪音扰民",
+        "附近工地每晚十一点后仍在施工，噪音很大影响休息。",
+    ),
+    (
+        "grid_event",
+        "environment",
+        "grid_patrol",
+        "井盖破损",
+        "幸福路与建设路交叉口井盖破损，有行人踩空风险。",
+    ),
+    (
+        "service_request",
+        "employment",
+        "window",
+        "就业登记",
+        "刚从外地返乡，办理就业登记，想了解社区公益性岗位。",
+    ),
+    (
+        "complaint",
+        "housing",
+        "online",
+        "电梯频繁故障",
+        "12号楼电梯本月已停运三次，有老人被困，请督促维保单位整改。",
+    ),
+    ("service_request", "childcare", "online", "育儿补贴申领", "孩子出生两个月，申请育儿补贴。"),
+    (
+        "grid_event",
+        "public_safety",
+        "grid_patrol",
+        "违规充电",
+        "8号楼下有居民从窗口拉线给电动车充电。",
+    ),
+    (
+        "complaint",
+        "environment",
+        "kiosk",
+        "绿化带被占用种菜",
+        "小区西侧绿化带被个别居民开垦种菜，影响环境。",
+    ),
+    (
+        "service_request",
+        "social_assistance",
+        "window",
+        "临时救助申请",
+        "家中突发重病，医疗费用负担重，申请临时救助。",
+    ),
+)
+
+# The life each demo case is taken through: a tuple of steps after submission.
+LIVES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("accept",),
+    ("accept", "dispatch"),
+    ("accept", "dispatch", "sign"),
+    ("accept", "dispatch", "sign", "whistle"),
+    ("accept", "dispatch", "sign", "handle"),
+    ("accept", "dispatch", "sign", "handle", "verify"),
+    ("accept", "dispatch", "sign", "handle", "verify", "close"),
+    ("accept", "dispatch", "sign", "handle", "verify", "close", "rate5"),
+    ("accept", "dispatch", "sign", "handle", "verify", "close", "rate4"),
+    ("accept", "dispatch", "sign", "handle", "verify", "close", "rate1"),
+    ("accept", "start_self", "handle", "verify", "close", "rate5"),
+    ("reject",),
+    ("accept", "dispatch", "return"),
+    ("on_spot",),
+    ("accept", "dispatch", "sign", "extension"),
+)
+
+
+def _demo_photo(colour: str) -> Any:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), colour)
+    ImageDraw.Draw(image).rectangle((220, 140, 420, 340), outline="white", width=8)
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    out.seek(0)
+    out.name = "demo.jpg"
+    return out
+
+
+def load_demo_cases(
+    *, county: Region, community: Region, grid: Any, users: dict[str, Any], seed: int = 0
+) -> dict[str, int]:
+    """Demo cases in the home community, taken through every stage by the demo accounts, with their
+    timelines dated over the past four weeks; and the county's routing table. Idempotent."""
+    import random
+    from datetime import timedelta
+
+    from shequ.cases.actions import handling, ratings
+    from shequ.cases.actions.intake import Intake, submit_case
+    from shequ.cases.actions.routing import set_routing_rule
+    from shequ.cases.actions.sweep import sweep_deadlines
+    from shequ.cases.models import Case, RoutingRule
+    from shequ.core import calendar
+
+    units = {u.code.rsplit("-", 1)[-1]: u for u in HandlingUnit.objects.filter(region=county)}
+    rules = 0
+    for category, suffix in ROUTING.items():
+        if (
+            suffix in units
+            and not RoutingRule.objects.filter(region=county, category=category).exists()
+        ):
+            set_routing_rule(
+                region=county, category=category, unit=units[suffix], co_units=[], by=None
+            )
+            rules += 1
+    if Case.objects.filter(region=community, is_synthetic=True).exists():
+        return {"routing_rules": rules, "cases": 0}
+    rng = random.Random(f"{seed}:cases")  # noqa: S311 (demo data, not security)
+    desk, township = users["community_staff"], users["township_staff"]
+    handler, worker, resident = users["unit_handler"], users["grid_worker"], users["resident"]
+    lat0 = grid.centre_lat or community.centre_lat or 34.26
+    lng0 = grid.centre_lng or community.centre_lng or 117.18
+    now = calendar.localtime(calendar.now())
+    made: list[int] = []
+    for number, life in enumerate(LIVES * 3):
+        kind, category, channel, title, description = STORIES[number % len(STORIES)]
+        days_ago = 1 + (len(LIVES) * 3 - number) * 26 // (len(LIVES) * 3)
+        start = (now - timedelta(days=days_ago)).replace(
+            hour=rng.choice((9, 10, 14, 15)), minute=rng.randrange(60), second=0, microsecond=0
+        )
+        on_spot = life == ("on_spot",)
+        patrol = kind == "grid_event" or on_spot
+        item = None
+        if kind == "service_request" and not patrol:
+            item = ServiceItem.objects.filter(
+                name=title, status="admitted", region__in=(county, community)
+            ).first()
+            if item is not None and item.channels and channel not in item.channels:
+                channel = item.channels[0]
+        with calendar.frozen_time(start) as clock:
+            case = submit_case(
+                Intake(
+                    channel="grid_patrol" if patrol else channel,
+                    service_item=item,
+                    kind="grid_event" if patrol else kind,
+                    category=category,
+                    title=title,
+                    description=description,
+                    region=None if patrol else community,
+                    grid=None if patrol else grid,
+                    latitude=round(lat0 + rng.uniform(-0.002, 0.002), 6),
+                    longitude=round(lng0 + rng.uniform(-0.002, 0.002), 6),
+                    requester=resident if channel == "online" and not patrol else None,
+                    requester_name="" if patrol or channel == "online" else "王秀兰",
+                    requester_phone="" if patrol or channel == "online" else f"1990001{number:04d}",
+                    anonymous=patrol,
+                    photos=[_demo_photo("#6c757d")] if patrol else [],
+                    resolved_on_spot=on_spot,
+                    result="已现场劝导居民清理" if on_spot else "",
+                ),
+                by=worker
+                if patrol
+                else (None if channel in ("online", "kiosk", "open311") else desk),
+            )
+            lead = units.get(ROUTING.get(category, "mz")) or units.get("mz")
+            acting = handler if lead is not None and lead.code.endswith("-mz") else None
+            for step in life:
+                clock.tick(timedelta(hours=rng.choice((1, 2, 3, 20))))
+                case.refresh_from_db()
+                if step == "accept":
+                    handling.accept(case=case, by=desk)
+                elif step == "reject":
+                    handling.reject(
+                        case=case, by=desk, reason="不属于社区受理范围，已告知向法院起诉。"
+                    )
+                elif step == "dispatch" and lead is not None:
+                    handling.dispatch(case=case, by=township, lead=lead)
+                elif step == "start_self":
+                    handling.start_self(case=case, by=desk)
+                elif step == "sign":
+                    handling.sign(case=case, by=acting)
+                elif step == "return":
+                    handling.return_case(
+                        case=case, by=acting, reason="不属于本单位职责，建议派往住建局。"
+                    )
+                elif step == "whistle":
+                    others = [u for s, u in units.items() if s in ("cg", "zj", "yj") and u != lead]
+                    handling.whistle(
+                        case=case,
+                        by=township,
+                        units=others[:2],
+                        note="涉及多个部门，请到现场会商。",
+                    )
+                elif step == "extension":
+                    handling.request_approval(
+                        case=case, by=acting or desk, kind="extension",
+                        reason="需等待维修配件到货。", extra_working_days=5,
+                    )  # fmt: skip
+                elif step == "handle":
+                    by = desk if case.lead_unit_id is None else acting
+                    handling.handle(
+                        case=case,
+                        by=by,
+                        result="已安排人员现场处理完毕。",
+                        photos=[_demo_photo("#198754")],
+                    )
+                elif step == "verify":
+                    handling.verify(case=case, by=worker, passed=True, note="现场核实已解决。")
+                elif step == "close":
+                    handling.close(case=case, by=desk)
+                elif step.startswith("rate"):
+                    requester = resident if case.requester_id == resident.pk else _Follower(case.pk)
+                    ratings.rate(case=case, requester=requester, stars=int(step[-1]),
+                                 comment="办理及时，态度很好。" if step != "rate1" else "问题没有真正解决。")  # fmt: skip
+        made.append(case.pk)
+    Case.objects.filter(pk__in=made).update(is_synthetic=True)
+    sweep_deadlines()
+    return {"routing_rules": rules, "cases": len(made)}
+
+
+class _Follower:
+    """A requester who proved their phone with a follow code (the demo skips the SMS)."""
+
+    def __init__(self, case_id: int) -> None:
+        self.follow_case_id = case_id
+        self.pk = None
+
+
+def delete_demo_cases() -> int:
+    """Remove the demo's cases (with their timelines and photo files) and the routing rules that point
+    at demo handling units."""
+    from shequ.cases.models import Case, CasePhoto, RoutingRule
+
+    cases = Case.objects.filter(is_synthetic=True)
+    for photo in CasePhoto.objects.filter(case__in=cases):
+        photo.image.storage.delete(photo.image.name)
+    Case.objects.filter(duplicate_of__in=cases).update(duplicate_of=None)
+    count = cases.delete()[1].get("cases.Case", 0)
+    RoutingRule.objects.filter(unit__is_synthetic=True).delete()
+    return count

@@ -184,7 +184,7 @@ class AbolishedCertificate(models.Model):
 
 
 class CaseKind(models.TextChoices):
-    REQUEST = "request", _("服务申请")
+    SERVICE_REQUEST = "service_request", _("服务申请")
     COMPLAINT = "complaint", _("投诉")
     SUGGESTION = "suggestion", _("建议")
     GRID_EVENT = "grid_event", _("网格事件")
@@ -260,7 +260,11 @@ class Case(models.Model):
     description = models.TextField(_("诉求内容"))
     attributes = models.JSONField(_("申报信息"), default=dict, blank=True)
     region = models.ForeignKey(
-        Region, verbose_name=_("所在村(社区)"), on_delete=models.PROTECT, related_name="cases"
+        Region,
+        verbose_name=_("所在村(社区)"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     grid = models.ForeignKey(
         "territory.Grid",
@@ -284,6 +288,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="requested_cases",
+        db_index=False,
     )
     requester_resident = models.ForeignKey(
         "registry.Resident",
@@ -317,6 +322,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
 
     status = models.CharField(
@@ -331,6 +337,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_cases",
+        db_index=False,
     )
     lead_unit = models.ForeignKey(
         "accounts.HandlingUnit",
@@ -339,15 +346,16 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="lead_cases",
+        db_index=False,
     )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
-    merged_into = models.ForeignKey(
+    duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("合并至"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="merged_cases",
+        related_name="duplicates",
     )
     resolved_on_spot = models.BooleanField(_("就地解决"), default=False)
     result = models.TextField(_("办理结果"), blank=True)
@@ -395,12 +403,20 @@ class Case(models.Model):
             models.Index(fields=["deadline_state", "stage_warn_at"], name="case_sweep_warn"),
             models.Index(fields=["deadline_state", "stage_due_at"], name="case_sweep_due"),
             models.Index(fields=["region", "status", "submitted_at"], name="case_region_status"),
+            # The inbox: open cases of a place, most urgent first (partial: finished cases stay out).
+            # (PostgreSQL sorts NULLs last in ascending order, as the inbox asks.)
+            models.Index(
+                fields=["region", "stage_due_at", "-submitted_at", "-id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="case_inbox_open",
+            ),
             models.Index(fields=["lead_unit", "status"], name="case_lead_status"),
             models.Index(fields=["category", "status"], name="case_category_status"),
             models.Index(fields=["category", "latitude", "longitude"], name="case_nearby"),
             models.Index(fields=["requester", "submitted_at"], name="case_requester"),
             models.Index(fields=["requester_phone_index"], name="case_phone_idx"),
             models.Index(fields=["owner", "status"], name="case_owner_status"),
+            models.Index(fields=["closed_at"], name="case_closed_at"),
             models.Index(fields=["client", "external_id"], name="case_client_ext"),
         ]
 
@@ -607,6 +623,7 @@ class Rating(models.Model):
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
         ordering = ["rated_at"]
+        indexes = [models.Index(fields=["rated_at"], name="rating_rated_at")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(stars__gte=1, stars__lte=5), name="rating_stars_1_to_5"

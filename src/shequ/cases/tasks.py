@@ -12,3 +12,10 @@ def sweep_deadlines() -> str:
 
     result = sweep()
     return f"due_soon={result.due_soon} overdue={result.overdue} escalated={result.escalated}"
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    from shequ.cases.actions.intake import purge_idempotency_records as purge
+
+    return purge()

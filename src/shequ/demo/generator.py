@@ -40,7 +40,8 @@ from shequ.accounts.actions import (
 )
 from shequ.accounts.models import HandlingUnit, Role, RoleAssignment, RoleLevel, User
 from shequ.accounts.roles import BUILTIN_ROLES
-from shequ.cases.demo import load_demo_catalog
+from shequ.cases.demo import delete_demo_cases, load_demo_cases, load_demo_catalog
+from shequ.cases.models import Case
 from shequ.core import audit, crypto
 from shequ.core.models import AuditEvent
 from shequ.core.text import enumerate_items
@@ -238,6 +239,7 @@ COUNT_LABELS = {
     "households": gettext_lazy("户"),
     "residents": gettext_lazy("居民"),
     "care_tags": gettext_lazy("关爱对象标记"),
+    "cases": gettext_lazy("工单"),
 }
 
 
@@ -729,6 +731,7 @@ def synthetic_counts() -> dict[str, int]:
         "villager_groups": VillagerGroup.objects.filter(is_synthetic=True).count(),
         "handling_units": HandlingUnit.objects.filter(is_synthetic=True).count(),
         "accounts": User.objects.filter(is_synthetic=True).count(),
+        "cases": Case.objects.filter(is_synthetic=True).count(),
         **population_counts(),
     }
 
@@ -867,6 +870,18 @@ def generate(
             )
             _link_resident_account(accounts, home)
             catalog = load_demo_catalog(county=home.county, community=home.community)
+            demo_users = {
+                u.username: u
+                for u in User.objects.filter(username__in=[a.username for a in accounts])
+            }
+            by_role = {a.role: demo_users[a.username] for a in accounts}
+            case_counts = load_demo_cases(
+                county=home.county,
+                community=home.community,
+                grid=home.grid,
+                users=by_role,
+                seed=seed,
+            )
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -888,6 +903,7 @@ def generate(
                     "villager_groups": len(plan.villager_groups),
                     "handling_units": len(units),
                     "accounts": len(accounts),
+                    "cases": case_counts["cases"],
                     **population,
                 },
                 accounts=accounts,
@@ -927,7 +943,9 @@ def reset() -> dict[str, int]:
     deleted: dict[str, int] = {}
     try:
         with transaction.atomic():
-            # The synthetic population first: households point at demo grids, estates and buildings.
+            # Cases first (they point at demo people, grids and units), then the synthetic population:
+            # households point at demo grids, estates and buildings.
+            deleted["cases"] = delete_demo_cases()
             deleted.update(delete_population())
             foreign = RoleAssignment.objects.filter(
                 Q(grid__is_synthetic=True) | Q(handling_unit__is_synthetic=True),

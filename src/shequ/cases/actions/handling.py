@@ -623,14 +623,14 @@ def merge(*, case: Case, into: Case, by: Any, note: str = "") -> Case:
         raise ValidationError({"into": _("不能合并到工单本身。")})
     if not into.is_open:
         raise ValidationError({"into": _("目标工单已结束，不能合并。")})
-    if into.merged_into_id is not None:
+    if into.duplicate_of_id is not None:
         raise ValidationError({"into": _("目标工单已被合并，请选择它所合并到的工单。")})
     note = clean_text(note, field="note")
     at = calendar.now()
     with transaction.atomic():
-        move(case, "merge", by=by, note=note, at=at, merged_into=into, closed_at=at)
-        earlier = list(Case.objects.filter(merged_into=case))
-        Case.objects.filter(merged_into=case).update(merged_into=into)
+        move(case, "merge", by=by, note=note, at=at, duplicate_of=into, closed_at=at)
+        earlier = list(Case.objects.filter(duplicate_of=case))
+        Case.objects.filter(duplicate_of=case).update(duplicate_of=into)
         log(into, EventKind.MERGE, by=by, at=at, label=grouped(case.number), note=note)
         for merged in (case, *earlier):
             tell_requester(merged, "merge")
@@ -680,3 +680,34 @@ def add_note(*, case: Case, by: Any, note: str) -> CaseEvent:
         event = log(case, EventKind.NOTE, by=by, note=note, public=False)
         audit.record("cases.note", obj=case, actor=by, object_repr=case.number)
     return event
+
+
+REVEALABLE = ("requester_name", "requester_phone", "address")
+
+
+def reveal(*, case: Case, by: Any, field: str, reason: str) -> str:
+    """The clear value of one of the requester's fields, for staff who must contact them (a callback,
+    a home visit), with a reason; every reveal is audited (PIPL: only what the task needs)."""
+    if field not in REVEALABLE:
+        raise ValidationError(_("不能查看该项信息。"))
+    allowed = [
+        p for p in (CasesPerm.ACCEPT, CasesPerm.HANDLE, CasesPerm.VERIFY) if by.has_permission(p)
+    ]
+    if not allowed:
+        raise PermissionDenied(_("您没有此项权限。"))
+    last: PermissionDenied | None = None
+    for perm in allowed:
+        try:
+            require_case(by, perm, case)
+            break
+        except PermissionDenied as exc:
+            last = exc
+    else:
+        raise last or PermissionDenied(_("您没有此项权限。"))
+    reason = clean_text(reason, field="reason", required=True, limit=200)
+    if case.anonymous:
+        raise ValidationError(_("匿名诉求没有申请人信息。"))
+    audit.record(
+        "cases.reveal", obj=case, actor=by, fields=[field], reason=reason, object_repr=case.number
+    )
+    return str(getattr(case, field) or "")

@@ -58,8 +58,10 @@ STAFF_CHANNELS = (
     Channel.PROXY,
 )
 PUBLIC_CATEGORIES = (Category.ENVIRONMENT, Category.PUBLIC_SAFETY, Category.PROPERTY_DISPUTES)
-# Xuzhou and its surroundings: a position outside this box is a typing or GPS error.
-LAT_RANGE, LNG_RANGE = (33.3, 35.2), (116.1, 118.8)
+# Mainland China's extent: a position outside it is a typing or GPS error. Nearer, a position must lie
+# within ``MAX_KM_FROM_COMMUNITY`` of the community it is filed under (when that has a centre).
+LAT_RANGE, LNG_RANGE = (18.0, 54.0), (73.0, 135.5)
+MAX_KM_FROM_COMMUNITY = 30
 
 
 class CertificateAbolished(ValidationError):
@@ -79,7 +81,7 @@ class Intake:
 
     channel: str
     description: str
-    kind: str = CaseKind.REQUEST
+    kind: str = CaseKind.SERVICE_REQUEST
     category: str = ""
     title: str = ""
     service_item: ServiceItem | None = None
@@ -116,8 +118,19 @@ def _clean_position(data: Intake) -> tuple[float | None, float | None]:
     except (TypeError, ValueError) as exc:
         raise ValidationError({"location": _("位置坐标不正确。")}) from exc
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LNG_RANGE[0] <= lng <= LNG_RANGE[1]):
-        raise ValidationError({"location": _("位置不在徐州市范围内，请检查定位。")})
+        raise ValidationError({"location": _("定位坐标不在有效范围内，请检查定位。")})
     return round(lat, 6), round(lng, 6)
+
+
+def _check_distance(region: Region, lat: float | None, lng: float | None) -> None:
+    from shequ.territory.queries import distance_m
+
+    if lat is None or lng is None or region.centre_lat is None or region.centre_lng is None:
+        return
+    if distance_m(lat, lng, region.centre_lat, region.centre_lng) > MAX_KM_FROM_COMMUNITY * 1000:
+        raise ValidationError(
+            {"location": _("定位与所选村(社区)相距太远，请检查定位或所选村(社区)。")}
+        )
 
 
 def _place(
@@ -130,12 +143,15 @@ def _place(
     region = data.region
     if grid is None and lat is not None and lng is not None:
         among = None
-        if data.channel == Channel.GRID_PATROL and by is not None:
+        if region is not None:
+            # The community was chosen: the position only picks which of its grids.
+            among = Grid.objects.filter(community=region)
+        elif data.channel == Channel.GRID_PATROL and by is not None:
             own = by.jurisdiction(CasesPerm.REPORT).grid_paths
             if own:
                 among = Grid.objects.filter(path__in=own)
         grid = grid_at(lat, lng, among=among)
-        if grid is None and among is not None:
+        if grid is None and among is not None and region is None:
             grid = grid_at(lat, lng)
     if grid is not None:
         if grid.is_micro and grid.parent_id is not None:
@@ -153,7 +169,7 @@ def _place(
 def _check_item(data: Intake, region: Region) -> None:
     item = data.service_item
     if item is None:
-        if data.kind == CaseKind.REQUEST and data.channel == Channel.ONLINE:
+        if data.kind == CaseKind.SERVICE_REQUEST and data.channel == Channel.ONLINE:
             raise ValidationError({"service_item": _("请选择要办理的服务事项。")})
         return
     if item.status != ItemStatus.ADMITTED:
@@ -212,7 +228,7 @@ def clean_attribute_values(item: ServiceItem | None, values: dict[str, Any]) -> 
 def _abolished(data: Intake, region: Region, description: str) -> AbolishedCertificate | None:
     from shequ.cases.queries import abolished_certificate_for
 
-    if data.kind != CaseKind.REQUEST:
+    if data.kind != CaseKind.SERVICE_REQUEST:
         return None
     if data.service_item is None and data.category not in ("", Category.CERTIFICATION):
         return None
@@ -227,7 +243,10 @@ def _check_requester(data: Intake, by: Any) -> None:
     ):
         raise PermissionDenied(_("只有网格员可以巡查上报。"))
     if data.requester_phone:
-        data.requester_phone = validate_phone(data.requester_phone)
+        try:
+            data.requester_phone = validate_phone(data.requester_phone)
+        except ValidationError as exc:  # name the field, as every other intake error does
+            raise ValidationError({"requester_phone": exc.messages}) from exc
     if data.channel in STAFF_CHANNELS and not data.anonymous:
         if not data.requester_name.strip() and data.requester is None:
             raise ValidationError({"requester_name": _("请填写申请人姓名。")})
@@ -255,13 +274,21 @@ def submit_case(data: Intake, *, by: Any = None) -> Case:
     _check_requester(data, by)
     description = clean_text(data.description, field="description", required=True)
     lat, lng = _clean_position(data)
-    if data.kind == CaseKind.GRID_EVENT and lat is None:
+    # A grid event is placed by GPS; a worker whose phone cannot locate names their grid instead.
+    if data.kind == CaseKind.GRID_EVENT and lat is None and data.grid is None:
         raise ValidationError({"location": _("网格事件需要定位，请打开手机定位后重试。")})
     region, grid = _place(data, lat, lng, by)
+    _check_distance(region, lat, lng)
+    place_path = grid.path if grid is not None else region.path
     if data.channel == Channel.GRID_PATROL and by is not None:
-        paths = by.jurisdiction(CasesPerm.REPORT)
-        if not paths.covers_path(grid.path if grid is not None else region.path):
+        if not by.jurisdiction(CasesPerm.REPORT).covers_path(place_path):
             raise ValidationError({"location": _("定位不在您负责的网格内。")})
+    elif data.channel in STAFF_CHANNELS and by is not None:
+        # Staff take in cases for places in their own jurisdiction only (a township's window may
+        # take any of its communities').
+        holder = by.jurisdiction(CasesPerm.INTAKE)
+        if not (holder.covers_path(place_path) or holder.covers_path(region.path)):
+            raise PermissionDenied(_("所选地点不在您的管辖范围内。"))
     _check_item(data, region)
     category = data.service_item.category if data.service_item else data.category
     if category not in Category.values:
@@ -374,3 +401,14 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Case:
     if record.request_hash != fingerprint or record.case is None:
         raise ValidationError({"idempotency_key": _("该 Idempotency-Key 已用于另一份不同的请求。")})
     return record.case
+
+
+IDEMPOTENCY_KEEP_DAYS = 7
+
+
+def purge_idempotency_records() -> int:
+    """Forget idempotency keys after a week: a client retries within minutes, not days."""
+    from datetime import timedelta
+
+    cutoff = calendar.now() - timedelta(days=IDEMPOTENCY_KEEP_DAYS)
+    return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -142,8 +142,8 @@ def _code_hash(case_id: int, code: str) -> str:
 
 
 def send_follow_code(*, number: str, phone: str) -> None:
-    """Text a code to ``phone`` if it is the phone given for case ``number``; otherwise do nothing.
-    Either way the caller shows the same answer."""
+    """Text a code to ``phone`` if it is the phone given for case ``number`` and the limits allow (one a
+    minute, five a day); otherwise do nothing. Either way the caller shows the same answer."""
     case = case_by_number(number)
     try:
         index = crypto.blind_index("phone", normalize_phone(phone))
@@ -154,10 +154,12 @@ def send_follow_code(*, number: str, phone: str) -> None:
     now = calendar.now()
     with transaction.atomic():
         recent = FollowCode.objects.filter(case=case, created_at__gte=now - timedelta(days=1))
+        # Over the limits nothing is sent, silently: a different answer would tell a prober that
+        # the number and phone match. The page always states the limits.
         if recent.filter(created_at__gte=now - FOLLOW_CODE_INTERVAL).exists():
-            raise ValidationError({"phone": _("验证码发送太频繁，请一分钟后再试。")})
+            return
         if recent.count() >= FOLLOW_CODES_PER_DAY:
-            raise ValidationError({"phone": _("该工单今日获取验证码次数已达上限。")})
+            return
         code = f"{secrets.randbelow(10**6):06d}"
         FollowCode.objects.create(
             case=case,

@@ -93,6 +93,15 @@ def admitted_item(item_id: int) -> ServiceItem:
     )
 
 
+def admitted_item_by_code(code: str) -> ServiceItem | None:
+    """An admitted item by its code (intake through the API names items by code), or ``None``."""
+    return (
+        ServiceItem.objects.filter(code=code, status=ItemStatus.ADMITTED)
+        .select_related("region")
+        .first()
+    )
+
+
 def admitted_catalog(
     user: Any, *, region: Region | None = None, category: str = ""
 ) -> QuerySet[ServiceItem]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from shequ.cases.models import (
     OPEN_STATUSES,
@@ -65,7 +66,7 @@ def inbox(user: Any, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     if filters.kind:
         cases = cases.filter(kind=filters.kind)
     if filters.region_path:
-        cases = cases.filter(region__path__startswith=filters.region_path)
+        cases = cases.filter(region__path__under=filters.region_path)
     if filters.mine:
         cases = cases.filter(owner=user)
     if filters.supervised:
@@ -75,9 +76,23 @@ def inbox(user: Any, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     if filters.submitted_to is not None:
         cases = cases.filter(submitted_at__lt=filters.submitted_to)
     if filters.q:
-        parsed = parse(filters.q)
-        cases = cases.filter(pk=parsed[0]) if parsed else cases.filter(title__contains=filters.q)
-    return cases.select_related(*LIST_RELATED).order_by("stage_due_at", "-submitted_at", "-id")
+        cases = _search(cases, filters.q)
+    return cases.select_related(*LIST_RELATED).order_by(
+        F("stage_due_at").asc(nulls_last=True), "-submitted_at", "-id"
+    )
+
+
+def _search(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """A case number finds that case (key and day must both match); other text, words of the title."""
+    parsed = parse(q)
+    if parsed is None:
+        return cases.filter(title__contains=q.strip())
+    pk, day = parsed
+    try:
+        start = timezone.make_aware(datetime.strptime(day, "%y%m%d"))
+    except ValueError:
+        return cases.none()
+    return cases.filter(pk=pk, submitted_at__gte=start, submitted_at__lt=start + timedelta(days=1))
 
 
 def case_detail(user: Any, case_id: int) -> Case:
@@ -87,7 +102,7 @@ def case_detail(user: Any, case_id: int) -> Case:
             "requester",
             "entered_by",
             "escalated_to",
-            "merged_into",
+            "duplicate_of",
             "region__parent",
         ),
         user,

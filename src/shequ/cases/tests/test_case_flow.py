@@ -131,3 +131,106 @@ def test_photo_that_is_not_an_image_leaves_nothing(world):
     with pytest.raises(ValidationError):
         _submit(world, photos=[bad])
     assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_conflicting_transitions_at_once_only_one_wins() -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the conditional UPDATE is exercised above")
+    world = build_world()
+    case = _submit(world)
+    results: list[str] = []
+
+    def click(step) -> None:
+        try:
+            step(Case.objects.get(pk=case.pk))
+            results.append("ok")
+        except ValidationError:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=click,
+            args=(lambda c: handling.accept(case=c, by=world.users["community_staff"]),),
+        ),
+        threading.Thread(
+            target=click,
+            args=(
+                lambda c: handling.reject(case=c, by=world.users["community_head"], reason="重复"),
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["ok", "refused"]
+    case.refresh_from_db()
+    assert case.version == 2
+    assert case.events.filter(kind="transition").count() == 2  # submit + the winner
+
+
+def test_every_transition_fires_only_from_its_sources(world):
+    from shequ.cases.workflow import CASE
+
+    case = _submit(world)
+    for transition in CASE.transitions:
+        for status in CaseStatus.values:
+            Case.objects.filter(pk=case.pk).update(status=status)
+            case.refresh_from_db()
+            if status in transition.sources:
+                continue
+            with pytest.raises(ValidationError):
+                CASE.fire(case, transition.name, by=None)
+            case.refresh_from_db()
+            assert case.status == status
+
+
+def test_staff_cannot_take_in_a_case_for_a_place_outside_their_jurisdiction(world):
+    with pytest.raises(PermissionDenied):
+        _submit(world, region=world.regions["320303001001"])
+    assert Case.objects.count() == 0
+
+
+def test_old_idempotency_keys_are_forgotten(world):
+    from datetime import timedelta
+
+    from shequ.cases.actions.intake import purge_idempotency_records, submit_once
+
+    with calendar.frozen_time(calendar.now() - timedelta(days=8)):
+        submit_once(
+            Intake(channel=Channel.WINDOW, kind=CaseKind.COMPLAINT, category="environment",
+                   description="旧的请求", region=world.regions[HOME["community"]],
+                   requester_name="张三", requester_phone="13912345678"),
+            key="k-1", owner="user:1", fingerprint="f", by=world.users["community_staff"],
+        )  # fmt: skip
+    assert purge_idempotency_records() == 1
+
+
+def test_console_shows_what_waits_on_cases(world):
+    from shequ.cases.actions import ratings as rating_actions
+    from tests.pages import client_for, html
+
+    case = _submit(world)
+    desk = world.users["community_staff"]
+    page = html(client_for(desk).get("/"))
+    assert "待受理的诉求" in page
+    handling.accept(case=case, by=desk)
+    handling.start_self(case=case, by=desk)
+    handling.handle(case=case, by=desk, result="已清运")
+    handling.verify(case=case, by=desk, passed=True)
+    handling.close(case=case, by=desk)
+    rating_actions.rate(case=case, requester=_Follower(case.pk), stars=2)
+    page = html(client_for(desk).get("/"))
+    assert "差评待回访" in page and "/cases/callbacks/" in page
+
+
+class _Follower:
+    def __init__(self, case_id):
+        self.follow_case_id, self.pk = case_id, None

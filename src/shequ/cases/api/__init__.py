@@ -1,4 +1,5 @@
-"""``/api/v1/cases``: the admitted service catalogue, as the caller may see it.
+"""``/api/v1/cases``: the admitted service catalogue, as the caller may see it; the cases themselves
+under ``/api/v1/cases/cases`` (``cases.api.cases``).
 
 Without ``community`` the list holds the items of the caller's places and of every level above them;
 with ``community`` (a community code), those a resident there may ask for. Errors in the shape of
@@ -14,12 +15,14 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from shequ.cases import queries
+from shequ.cases.api.cases import router as cases_router
 from shequ.cases.models import Category, ServiceItem
 from shequ.cases.schemas import ServiceItemDetailOut, ServiceItemOut
 from shequ.core.api import ApiError, ErrorOut, PagePagination
 
 router = Router(tags=["cases"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+router.add_router("/cases", cases_router)
 
 
 def _not_found(field: str) -> ApiError:
