@@ -372,7 +372,28 @@ def load_demo_cases(
     *, county: Region, community: Region, grid: Any, users: dict[str, Any], seed: int = 0
 ) -> dict[str, int]:
     """Demo cases in the home community, taken through every stage by the demo accounts, with their
-    timelines dated over the past four weeks; and the county's routing table. Idempotent."""
+    timelines dated over the past four weeks; and the county's routing table. Idempotent.
+
+    The demo's messages land in the inboxes as they would; the console SMS backend's log lines for
+    them are held back, so setting up prints a summary, not hundreds of texts."""
+    import logging
+
+    quiet = [logging.getLogger(n) for n in ("shequ.core.notifications", "celery.app.trace")]
+    levels = [log.level for log in quiet]
+    for log in quiet:
+        log.setLevel(logging.WARNING)
+    try:
+        return _load_demo_cases(
+            county=county, community=community, grid=grid, users=users, seed=seed
+        )
+    finally:
+        for log, level in zip(quiet, levels, strict=True):
+            log.setLevel(level)
+
+
+def _load_demo_cases(
+    *, county: Region, community: Region, grid: Any, users: dict[str, Any], seed: int
+) -> dict[str, int]:
     import random
     from datetime import timedelta
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.models import HandlingUnit
@@ -41,7 +42,10 @@ class ItemFilterForm(StyledForm):
 
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.name}（{obj.get_level_display()}）"
+        return gettext("%(name)s（%(detail)s）") % {
+            "name": obj.name,
+            "detail": obj.get_level_display(),
+        }
 
 
 class ItemForm(StyledForm):

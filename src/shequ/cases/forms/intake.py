@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.models import HandlingUnit
@@ -69,12 +70,15 @@ class MultipleFileField(forms.FileField):
 
 class PlaceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.name}（{obj.get_level_display()}）"
+        return gettext("%(name)s（%(detail)s）") % {
+            "name": obj.name,
+            "detail": obj.get_level_display(),
+        }
 
 
 class GridChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Grid) -> str:
-        return f"{obj.name}（{obj.community.name}）"
+        return gettext("%(name)s（%(detail)s）") % {"name": obj.name, "detail": obj.community.name}
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -129,9 +133,7 @@ class ItemPickForm(StyledForm):
         super().__init__(*args, **kwargs)
         groups: list[tuple[Any, Any]] = [("", _("不选事项（投诉、建议或一般求助，按类别录入）"))]
         for category, members in groupby(items, key=lambda i: i.get_category_display()):
-            groups.append(
-                (category, [(str(i.pk), f"{i.name}（{i.region.name}）") for i in members])
-            )
+            groups.append((category, [(str(i.pk), _named(i.name, i.region.name)) for i in members]))
         self.fields["item"].choices = groups  # type: ignore[attr-defined]
 
 
@@ -447,3 +449,7 @@ class CallbackForm(forms.Form):
         max_length=2000,
         error_messages={"required": _("请填写回访情况。")},
     )
+
+
+def _named(name: str, detail: str) -> str:
+    return gettext("%(name)s（%(detail)s）") % {"name": name, "detail": detail}

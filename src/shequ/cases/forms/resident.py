@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shequ.cases import queries
@@ -226,7 +227,6 @@ class CaseForm(AttributesMixin, TokenMixin, StyledForm):
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     photos = PhotosField(
         label=_("照片（可选）"),
-        help_text=_("最多 %(n)d 张。照片中的拍摄位置等信息会被自动去除。") % {"n": MAX_PHOTOS},
     )
     requester_phone = forms.CharField(
         label=_("联系电话"),
@@ -246,6 +246,10 @@ class CaseForm(AttributesMixin, TokenMixin, StyledForm):
         super().__init__(*args, **kwargs)
         self.item = item
         self.tokens = tokens
+        # Formatted here, in the request's language (a class attribute would freeze it at import).
+        self.fields["photos"].help_text = gettext(
+            "最多 %(n)d 张。照片中的拍摄位置等信息会被自动去除。"
+        ) % {"n": MAX_PHOTOS}
         if item is not None:
             del self.fields["kind"], self.fields["category"]
             # The item's own fields come first.
@@ -272,7 +276,7 @@ class CaseForm(AttributesMixin, TokenMixin, StyledForm):
 STAR_CHOICES = [
     ("5", _("非常满意")),
     ("4", _("满意")),
-    ("3", _("一般")),
+    ("3", pgettext_lazy("satisfaction", "一般")),
     ("2", _("不满意")),
     ("1", _("非常不满意")),
 ]
