@@ -140,7 +140,8 @@ def _units(county: Region) -> dict[str, HandlingUnit]:
 @transaction.atomic
 def load_demo_catalog(*, county: Region, community: Region) -> dict[str, int]:
     """The demo items of ``county`` (published) and of ``community`` (admitted by the county), and the
-    county's abolished-certificate list. Codes already present are left alone."""
+    county's abolished-certificate list. Codes already present are left alone, except that an item
+    which lost its handling units (a demo reset deletes the demo's units) is linked to the new ones."""
     units = _units(county)
     made = 0
     existing = set(ServiceItem.objects.values_list("code", flat=True))
@@ -161,6 +162,9 @@ def load_demo_catalog(*, county: Region, community: Region) -> dict[str, int]:
         place = county if level == "county" else community
         full_code = f"{place.code}-{code}"
         if full_code in existing:
+            item = ServiceItem.objects.get(code=full_code)
+            if not item.handling_units.exists():
+                item.handling_units.set([units[s] for s in suffixes if s in units])
             continue
         item = actions.create_item(
             code=full_code,
@@ -487,6 +491,7 @@ def _load_demo_cases(
                     )
                 elif step == "whistle":
                     others = [u for s, u in units.items() if s in ("cg", "zj", "yj") and u != lead]
+                    others = others or [u for u in units.values() if u != lead] or [lead]
                     handling.whistle(
                         case=case,
                         by=township,
