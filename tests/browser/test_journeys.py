@@ -359,14 +359,12 @@ def test_resident_submits_online_and_rates_the_closed_case(
     page.goto(f"{base}/cases/follow/")
     check("/cases/follow/")
     page.goto(f"{base}/cases/kiosk/")
-    check("/cases/kiosk/ (installation)")
+    check("/cases/kiosk/ (not set up)")
 
     _sign_in(page, base, resident)
     page.goto(f"{base}/cases/submit/")
     assert "办理服务事项" in page.inner_text("main"), "the linked record's community is preselected"
     check("/cases/submit/")
-    other_link = page.locator("main a[href^='/cases/submit/other/']").get_attribute("href") or ""
-    community = other_link.split("community=", 1)[-1]
     page.locator("main a[href^='/cases/submit/'][href*='?community=']").filter(
         has_not_text="反映问题"
     ).first.click()
@@ -435,8 +433,23 @@ def test_resident_submits_online_and_rates_the_closed_case(
     check(case_path + " (rated)")
     page.screenshot(path=str(ARTIFACTS / "case-rated.png"), full_page=True)
 
-    # The same community's kiosk: the start screen and the first step after it.
-    page.goto(f"{base}/cases/kiosk/?community={community}")
+    # A service hall's kiosk, set up by the community's desk: the setup page gives its start URL.
+    desk = next(a for a in server["accounts"] if a["role"] == "community_staff")
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff_page = staff_context.new_page()
+    _sign_in(staff_page, base, desk)
+    staff_page.goto(f"{base}/cases/kiosk-setup/")
+    staff_page.fill("input[name=label]", "便民服务大厅 1号机")
+    staff_page.click("main form button[type=submit]")
+    staff_page.wait_for_load_state()
+    found = _axe_violations(staff_page)
+    if found:
+        problems["/cases/kiosk-setup/ (terminal URL)"] = found
+    terminal_url = staff_page.input_value("#kiosk-url")
+    assert "/cases/kiosk/?terminal=" in terminal_url, staff_page.inner_text("main")[:500]
+    staff_context.close()
+    # The kiosk: the start screen and the first step after it.
+    page.goto(terminal_url)
     check("/cases/kiosk/ (start)")
     page.locator("main button[name=category]").first.click()
     page.wait_for_load_state()

@@ -159,9 +159,10 @@ ROLE_CODES = [spec.code for spec in BUILTIN_ROLES] + ["anonymous"]
 SKIP_PREFIXES = ("/static/", "/media/")
 # Pages open to everyone (政务公开): the admitted service catalogue of any community. The names of
 # places are public, so their tokens (【<code>】, the regions' own names) may appear there; every other
-# token — a record's sentinel, a draft item's — still may not. Residents choosing what to ask for, and a
-# service hall's kiosk, pick their community from the same public list.
-PUBLIC_PREFIXES = ("/cases/services/", "/cases/submit/", "/cases/kiosk/")
+# token — a record's sentinel, a draft item's — still may not. Residents choosing what to ask for pick
+# their community from the same public list. (A service hall's kiosk takes its community from the
+# terminal's signed token, so without one it names no place and is not exempt.)
+PUBLIC_PREFIXES = ("/cases/services/", "/cases/submit/")
 PLACE_NAME_TOKEN = re.compile(r"【\d+】")
 
 

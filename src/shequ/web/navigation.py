@@ -19,6 +19,7 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     (_("本单位工单"), "cases:unit_inbox", "building", "cases.handle", "/cases/unit/"),
     (_("受理登记"), "cases:intake", "pencil-square", "cases.intake", "/cases/new/"),
     (_("巡查上报"), "cases:grid_report", "camera", "cases.report", "/cases/report/"),
+    (_("自助终端设置"), "cases:kiosk_setup", "display", "cases.intake", "/cases/kiosk-setup/"),
     (_("挂起延期审批"), "cases:approvals", "check2-square", "cases.approve", "/cases/approvals/"),
     (_("差评回访"), "cases:callbacks", "telephone", "cases.accept", "/cases/callbacks/"),
     (_("分拨规则"), "cases:routing", "signpost-split", "cases.manage_routing", "/cases/routing/"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.accounts.models import HandlingUnit
 from shequ.accounts.queries import resident_by_phone
 from shequ.cases.actions.intake import STAFF_CHANNELS, Intake
+from shequ.cases.kiosk import LABEL_MAX
 from shequ.cases.models import (
     AttributeType,
     CaseKind,
@@ -404,6 +405,51 @@ class GridReportForm(StyledForm):
             resolved_on_spot=bool(data.get("resolved_on_spot")),
             result=data.get("result") or "",
         )
+
+
+# --- Kiosk terminals (自助终端) -----------------------------------------------------------------------
+
+
+class CommunityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return obj.name
+
+
+class KioskSetupForm(StyledForm):
+    """Setting up a kiosk terminal: its community (one where the user takes in cases) and a label
+    that tells it from the hall's other terminals."""
+
+    community = CommunityChoiceField(
+        label=_("终端所在村(社区)"),
+        queryset=Region.objects.none(),
+        error_messages={
+            "required": _("请选择终端所在的村(社区)。"),
+            "invalid_choice": _("所选村(社区)不在您的管辖范围内，请重新选择。"),
+        },
+    )
+    label = forms.CharField(
+        label=_("终端名称"),
+        max_length=LABEL_MAX,
+        help_text=_(
+            "如：万通社区便民服务大厅 1号机。用来区分同一大厅的几台终端，请勿填写个人信息。"
+        ),
+        error_messages={
+            "required": _("请填写终端名称。"),
+            "max_length": _("终端名称最多 %(limit_value)d 个字。"),
+        },
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        communities = intake_queries.intake_communities(user)
+        self.fields["community"].queryset = communities  # type: ignore[attr-defined]
+        if not self.is_bound:
+            only = list(communities[:2])
+            if len(only) == 1:
+                self.initial["community"] = only[0].pk
+
+    def clean_label(self) -> str:
+        return " ".join(self.cleaned_data["label"].split())
 
 
 # --- Routing table ---------------------------------------------------------------------------------

@@ -91,3 +91,13 @@ def case_for_form_token(user: Any, token: str) -> Case | None:
         .first()
     )
     return record.case if record is not None else None
+
+
+def keyed_cases_since(owner: str, since: Any, *, besides: str = "") -> int:
+    """How many cases ``owner`` (an idempotency owner: a kiosk terminal, a client) made since ``since``,
+    not counting the one keyed ``besides``."""
+    return (
+        IdempotencyRecord.objects.filter(owner=owner, created_at__gte=since)
+        .exclude(key=besides.strip())
+        .count()
+    )

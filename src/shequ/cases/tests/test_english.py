@@ -6,6 +6,7 @@ import pytest
 
 from shequ.cases.actions import handling
 from shequ.cases.actions.intake import Intake, submit_case
+from shequ.cases.kiosk import kiosk_start_url, kiosk_token
 from shequ.web.tests.test_i18n import EN, assert_english, fixture_names
 from tests.world import HOME, build_world
 
@@ -42,6 +43,7 @@ def test_staff_case_pages_in_english(client) -> None:
             f"/cases/{case.pk}/",
             "/cases/dispatch/",
             "/cases/new/",
+            "/cases/kiosk-setup/",
             "/cases/routing/",
             "/cases/approvals/",
             "/cases/callbacks/",
@@ -67,7 +69,12 @@ def test_resident_case_pages_in_english(client) -> None:
     case = _case(world, channel="online", requester=resident, requester_name="", requester_phone="")
     names = [*fixture_names(), TEXT, TITLE]
     client.cookies.load(EN)
-    for url in ("/cases/follow/", f"/cases/kiosk/?community={HOME['community']}"):
+    token = kiosk_token(
+        community=world.regions[HOME["community"]],
+        label="便民服务大厅 1号机",
+        by=world.users["community_staff"],
+    )
+    for url in ("/cases/follow/", kiosk_start_url(token), "/cases/kiosk/"):
         assert_english(client.get(url), url, names)
     client.force_login(resident)
     for url in (

@@ -8,8 +8,10 @@ import re
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -23,6 +25,7 @@ from shequ.cases import actions as catalogue_actions
 from shequ.cases.actions import handling, ratings
 from shequ.cases.actions.intake import Intake, submit_case
 from shequ.cases.actions.routing import set_routing_rule
+from shequ.cases.kiosk import kiosk_terminal, kiosk_token
 from shequ.cases.models import (
     ApprovalStatus,
     Callback,
@@ -381,6 +384,69 @@ def test_intake_offers_only_places_in_the_jurisdiction(world: World) -> None:
     body = html(client_for(world.users["community_staff"]).get(reverse("cases:intake")))
     assert "【320302001001】" in body and "【320303001001】" not in body
     assert client_for(world.users["unit_handler"]).get(reverse("cases:intake")).status_code == 403
+
+
+# --- 自助终端设置 -------------------------------------------------------------------------------------
+
+KIOSK_LABEL = "万通社区便民服务大厅 1号机"
+
+
+def _kiosk_url(body: str) -> str:
+    match = re.search(r'id="kiosk-url" type="text" value="([^"]+)"', body)
+    assert match, "the page shows the terminal's URL"
+    return match.group(1)
+
+
+def test_kiosk_setup_offers_only_communities_in_the_jurisdiction(world: World) -> None:
+    url = reverse("cases:kiosk_setup")
+    desk = html(client_for(world.users["community_staff"]).get(url))
+    assert "【320302001001】" in desk and "【320302001201】" not in desk
+    assert "【320303001001】" not in desk and "【320302002001】" not in desk
+    township = html(client_for(world.users["township_staff"]).get(url))
+    assert "【320302001001】" in township and "【320302001201】" in township
+    assert "【320303001001】" not in township and "【320302002001】" not in township
+    for role in ("unit_handler", "county_official"):
+        assert client_for(world.users[role]).get(url).status_code == 403, role
+
+
+def test_kiosk_setup_shows_the_terminal_url_and_audits_it(world: World) -> None:
+    staff = world.users["community_staff"]
+    community = world.regions[HOME["community"]]
+    response = client_for(staff).post(
+        reverse("cases:kiosk_setup"),
+        {"community": str(community.pk), "label": f"  {KIOSK_LABEL} "},
+    )
+    body = html(response)
+    assert response.status_code == 200 and "终端网址" in body and KIOSK_LABEL in body
+    assert "data-shequ-print" in body and "no-cache" in response["Cache-Control"]
+    start = urlsplit(_kiosk_url(body))
+    assert start.scheme == "http" and start.path == reverse("cases:kiosk")
+    terminal = kiosk_terminal(parse_qs(start.query)["terminal"][0])
+    assert terminal is not None and terminal.community == community
+    assert terminal.label == KIOSK_LABEL and terminal.set_up_by == staff.pk
+    event = AuditEvent.objects.get(action="cases.kiosk_setup")
+    assert event.actor == staff and event.region_code == community.code
+    assert event.object_repr == KIOSK_LABEL
+
+
+def test_kiosk_setup_refuses_another_countys_community_and_a_blank_label(world: World) -> None:
+    client = client_for(world.users["township_staff"])
+    url = reverse("cases:kiosk_setup")
+    elsewhere = world.regions["320303001001"]
+    refused = client.post(url, {"community": str(elsewhere.pk), "label": KIOSK_LABEL})
+    assert refused.status_code == 400 and "不在您的管辖范围内" in html(refused)
+    blank = client.post(url, {"community": str(world.regions[HOME["community"]].pk), "label": " "})
+    assert blank.status_code == 400 and "请填写终端名称" in html(blank)
+    too_long = client.post(
+        url, {"community": str(world.regions[HOME["community"]].pk), "label": "机" * 41}
+    )
+    assert too_long.status_code == 400 and "终端名称最多 40 个字" in html(too_long)
+    for response in (refused, blank, too_long):
+        assert 'id="kiosk-url"' not in html(response)
+    assert not AuditEvent.objects.filter(action="cases.kiosk_setup").exists()
+    # The action checks the place itself, whatever form calls it.
+    with pytest.raises(PermissionDenied):
+        kiosk_token(community=elsewhere, label=KIOSK_LABEL, by=world.users["township_staff"])
 
 
 # --- 网格巡查上报 -------------------------------------------------------------------------------------

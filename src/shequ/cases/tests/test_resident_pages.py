@@ -6,9 +6,12 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from html import escape, unescape
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -19,8 +22,9 @@ from PIL import Image
 from shequ.accounts import actions as account_actions
 from shequ.cases import actions as catalog_actions
 from shequ.cases.actions import handling
-from shequ.cases.actions.intake import Intake, submit_case
-from shequ.cases.models import Callback, Case, CaseStatus, Channel
+from shequ.cases.actions.intake import Intake, submit_case, submit_once
+from shequ.cases.kiosk import CASES_PER_HOUR
+from shequ.cases.models import Callback, Case, CaseStatus, Channel, IdempotencyRecord
 from shequ.cases.numbers import grouped
 from shequ.cases.tests.factories import make_item
 from shequ.core import calendar
@@ -577,20 +581,86 @@ def test_followed_photos_only_with_a_verified_session(
 
 # --- The kiosk -------------------------------------------------------------------------------------
 
+TERMINAL = "万通社区便民服务大厅 1号机"
+UNSET = "此终端尚未设置，请联系工作人员"
 
-def test_kiosk_without_a_community_asks_for_one(world: World) -> None:
-    body = html(Client().get(reverse("cases:kiosk") + "?q=" + COMMUNITY[-3:]))
-    assert "这台终端在哪个村(社区)" in body
+
+def _terminal_url(world: World, label: str = TERMINAL, community: str = COMMUNITY) -> str:
+    """The start URL of a terminal, as the staff setup page shows it (a path, for the test client)."""
+    staff = world.users["township_staff"]
+    page = client_for(staff).post(
+        reverse("cases:kiosk_setup"),
+        {"community": str(world.regions[community].pk), "label": label},
+    )
+    match = re.search(r'id="kiosk-url" type="text" value="([^"]+)"', html(page))
+    assert match, "the setup page shows the terminal's URL"
+    parts = urlsplit(match.group(1))
+    return f"{parts.path}?{parts.query}"
+
+
+def _confirm_answers(client: Client, url: str) -> dict[str, str]:
+    """Everything the last step sends, with a fresh one-time token from this kiosk's session."""
+    answers = {"category": "environment", "description": "垃圾桶满了没人清",
+               "requester_name": "李", "requester_phone": "13812345678"}  # fmt: skip
+    confirm = client.post(url, {"step": "contact", **answers})
+    return {"step": "confirm", **answers, "token": _token(html(confirm))}
+
+
+def test_kiosk_without_a_terminal_token_takes_no_case(world: World) -> None:
+    client = Client()
+    kiosk = reverse("cases:kiosk")
+    for url in (kiosk, f"{kiosk}?community={COMMUNITY}", f"{kiosk}?terminal=nonsense"):
+        response = client.get(url)
+        body = html(response)
+        assert response.status_code == 200 and UNSET in body, url
+        assert 'name="step"' not in body and "<form" not in body, "no form without a terminal"
+    # Naming the community in the query, as the kiosk once took it, makes no case either.
+    posted = client.post(
+        f"{kiosk}?community={COMMUNITY}",
+        {"step": "confirm", "category": "environment", "description": "垃圾桶满了",
+         "requester_name": "李", "requester_phone": "13812345678", "token": "x" * 24},
+    )  # fmt: skip
+    assert posted.status_code == 200 and UNSET in html(posted)
+    assert not Case.objects.exists()
+
+
+def test_a_tampered_or_foreign_token_is_refused(world: World) -> None:
+    url = _terminal_url(world)
+    client = Client()
+    answers = _confirm_answers(client, url)
+    token = parse_qs(urlsplit(url).query)["terminal"][0]
+    other = world.regions["320303001001"]
+    forged = [
+        # One character of the signed value changed.
+        token[:5] + ("A" if token[5] != "A" else "B") + token[6:],
+        # The same payload for another county's community, signed with another salt.
+        signing.dumps({"c": other.code, "l": TERMINAL, "b": 1, "t": 0}, salt="other"),
+        # Signed without the kiosk's salt.
+        signing.dumps({"c": other.code, "l": TERMINAL, "b": 1, "t": 0}),
+    ]
+    for bad in forged:
+        forged_url = reverse("cases:kiosk") + "?" + urlencode({"terminal": bad})
+        start = client.get(forged_url)
+        assert start.status_code == 200 and UNSET in html(start)
+        posted = client.post(forged_url, answers)
+        assert posted.status_code == 200 and UNSET in html(posted)
+    assert not Case.objects.exists()
+    # The genuine token still works with the same answers.
+    assert "已提交，谢谢您" in html(client.post(url, answers))
+    assert Case.objects.get().region == world.regions[COMMUNITY]
 
 
 def test_kiosk_flow_creates_a_case_with_channel_kiosk(world: World, item: Any) -> None:
     client = Client()
-    url = reverse("cases:kiosk") + f"?community={COMMUNITY}"
+    url = _terminal_url(world)
     start = html(client.get(url))
     assert item.name in start and "环境卫生" in start and "60秒没有操作" in start
+    home = re.search(r'data-shequ-kiosk-home="([^"]+)"', start)
+    assert home and unescape(home.group(1)) == url, "the idle timer returns to the terminal's URL"
     describe = html(client.post(url, {"step": "what", "item": str(item.pk)}))
     assert "请说明具体情况" in describe and "一次告知：所需材料" in describe
     assert "发放方式" in describe, "the item's online fields are asked with the description"
+    assert f'action="{escape(url)}"' in describe, "every step posts back to the terminal's URL"
     described = {"step": "describe", "item": str(item.pk), "description": "申请高龄津贴"}
     unanswered = client.post(url, described)
     assert unanswered.status_code == 400 and "请填写“发放方式”" in html(unanswered)
@@ -609,31 +679,69 @@ def test_kiosk_flow_creates_a_case_with_channel_kiosk(world: World, item: Any) -
     assert case.requester_phone == "13812345678" and case.requester_name == "王大爷"
     assert case.attributes == {"payout": "cash"}
     assert grouped(case.number) in done and "按工单号查询" in done
+    record = IdempotencyRecord.objects.get(case=case)
+    assert record.owner == f"kiosk:{COMMUNITY}:{TERMINAL}", "the terminal's label is its namespace"
     again = html(client.post(url, {"step": "confirm", **answers, "token": token}))
     assert Case.objects.count() == 1 and grouped(case.number) in again
 
 
+def test_the_community_comes_from_the_token_not_the_query(world: World) -> None:
+    url = _terminal_url(world)
+    elsewhere = f"{url}&community=320303001001"
+    client = Client()
+    start = html(client.get(elsewhere))
+    assert world.regions[COMMUNITY].name in start
+    assert world.regions["320303001001"].name not in start
+    client.post(elsewhere, _confirm_answers(client, elsewhere))
+    assert Case.objects.get().region == world.regions[COMMUNITY]
+
+
 def test_kiosk_problem_report_and_going_back(world: World) -> None:
     client = Client()
-    url = reverse("cases:kiosk") + f"?community={COMMUNITY}"
+    url = _terminal_url(world)
     client.get(url)
     answers = {"category": "environment", "description": "垃圾桶满了没人清"}
     back = html(client.post(url, {"step": "contact", **answers, "back": "1"}))
     assert "请说明具体情况" in back and "垃圾桶满了没人清" in back
     empty = client.post(url, {"step": "describe", "category": "environment", "description": " "})
     assert empty.status_code == 400 and "请说明具体情况。" in html(empty)
-    confirm = html(
-        client.post(
-            url,
-            {
-                "step": "contact",
-                **answers,
-                "requester_name": "李",
-                "requester_phone": "13812345678",
-            },
-        )
-    )
-    client.post(url, {"step": "confirm", **answers, "requester_name": "李",
-                      "requester_phone": "13812345678", "token": _token(confirm)})  # fmt: skip
+    client.post(url, _confirm_answers(client, url))
     case = Case.objects.get()
     assert case.channel == "kiosk" and case.kind == "complaint" and case.category == "environment"
+
+
+def _fill_the_hour(world: World, owner: str, n: int) -> None:
+    """``n`` cases made by a terminal in the last few minutes, through the same intake action."""
+    for i in range(n):
+        submit_once(
+            Intake(channel=Channel.KIOSK, kind="complaint", category="environment",
+                   description=f"第{i}件", region=world.regions[COMMUNITY],
+                   requester_name="李", requester_phone="13812345678"),
+            key=f"earlier-{i}", owner=owner, fingerprint="cases.web_form",
+        )  # fmt: skip
+
+
+def test_a_terminal_takes_at_most_thirty_cases_an_hour(world: World) -> None:
+    url = _terminal_url(world)
+    owner = f"kiosk:{COMMUNITY}:{TERMINAL}"
+    _fill_the_hour(world, owner, CASES_PER_HOUR - 1)
+    client = Client()
+    last = _confirm_answers(client, url)
+    assert "已提交，谢谢您" in html(client.post(url, last))
+    assert Case.objects.count() == CASES_PER_HOUR == 30
+    one_more = _confirm_answers(client, url)
+    refused = client.post(url, one_more)
+    assert refused.status_code == 400
+    assert "这台终端最近一小时提交的诉求太多" in html(refused) and "请核对后提交" in html(refused)
+    assert Case.objects.count() == CASES_PER_HOUR
+    # The form sent again before the limit still answers with its case, not the refusal.
+    assert "这份内容刚才已经提交过了" in html(client.post(url, last))
+    # Another terminal of the same hall has its own hour.
+    other = _terminal_url(world, label="万通社区便民服务大厅 2号机")
+    assert "已提交，谢谢您" in html(client.post(other, _confirm_answers(client, other)))
+    # An hour later the first terminal takes cases again.
+    IdempotencyRecord.objects.filter(owner=owner).update(
+        created_at=calendar.now() - timedelta(hours=1, minutes=1)
+    )
+    assert "已提交，谢谢您" in html(client.post(url, one_more))
+    assert Case.objects.count() == CASES_PER_HOUR + 2

@@ -13,9 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shequ.cases import queries
+from shequ.cases import kiosk, queries
 from shequ.cases.actions import handling, ratings
 from shequ.cases.actions import routing as routing_actions
 from shequ.cases.actions.intake import CertificateAbolished, submit_once
@@ -231,6 +232,39 @@ def grid_report(request: HttpRequest) -> HttpResponse:
     return redirect("cases:grid_report")
 
 
+# --- 自助终端设置 -------------------------------------------------------------------------------------
+
+
+@never_cache
+@permission_required(CasesPerm.INTAKE)
+@require_http_methods(GET_POST)
+def kiosk_setup(request: HttpRequest) -> HttpResponse:
+    """Set up a service hall's kiosk terminal: the page shows the start URL to open on it. Only a
+    kiosk opened from such a URL takes in cases (see ``cases/kiosk.py``)."""
+    form = forms.KioskSetupForm(request.POST or None, user=request.user)
+    terminal: dict[str, Any] | None = None
+    if request.method == "POST" and form.is_valid():
+        community, label = form.cleaned_data["community"], form.cleaned_data["label"]
+        try:
+            token = kiosk.kiosk_token(community=community, label=label, by=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("community", str(exc))
+        else:
+            terminal = {
+                "community": community,
+                "label": label,
+                "url": request.build_absolute_uri(kiosk.kiosk_start_url(token)),
+            }
+    return render(
+        request,
+        "cases/intake/kiosk_setup.html",
+        {"form": form, "terminal": terminal, "idle_seconds": kiosk.IDLE_SECONDS},
+        status=400 if form.errors else 200,
+    )
+
+
 # --- 分拨规则 -----------------------------------------------------------------------------------------
 
 
@@ -401,6 +435,7 @@ urls: list[URLPattern] = [
     path("new/nearby/", intake_nearby, name="intake_nearby"),
     path("new/<int:case_id>/receipt/", receipt, name="receipt"),
     path("report/", grid_report, name="grid_report"),
+    path("kiosk-setup/", kiosk_setup, name="kiosk_setup"),
     path("routing/", routing, name="routing"),
     path("routing/new/", routing_new, name="routing_new"),
     path("routing/<int:rule_id>/edit/", routing_edit, name="routing_edit"),

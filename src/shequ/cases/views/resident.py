@@ -1,6 +1,6 @@
 """The resident's case pages (S2, S4): asking for a service or raising a problem online, the
 resident's own cases, following a case by its number without an account, and the self-service
-kiosk of a community service hall.
+kiosk of a community service hall (only a terminal set up by staff: ``cases/kiosk.py``).
 
 Submitting shows the item's materials list first (一次告知), then the form. A form carries a one-time
 token remembered in the session and sent to intake as an idempotency key, so a form sent twice (a
@@ -44,6 +44,7 @@ from shequ.cases.forms.resident import (
     WithdrawForm,
     community_from_code,
 )
+from shequ.cases.kiosk import IDLE_SECONDS, Terminal, kiosk_terminal, terminal_busy
 from shequ.cases.models import BAD_RATING_MAX, Case, CaseStatus, Category, Channel, ServiceItem
 from shequ.cases.queries import cases as case_queries
 from shequ.cases.queries import resident as resident_queries
@@ -63,7 +64,6 @@ TOKENS_KEPT = 20
 FOLLOW_SECONDS = 30 * 60
 # Every web form's replay is the same request: the token alone tells a repeat from a new one.
 FORM_FINGERPRINT = "cases.web_form"
-KIOSK_IDLE_SECONDS = 60
 KIOSK_FIELDS = ("item", "category", "description", "requester_name", "requester_phone")
 
 
@@ -473,16 +473,18 @@ def followed_photo(request: HttpRequest, case_id: int, photo_id: int) -> FileRes
 # --- The kiosk (自助终端) in a community service hall -----------------------------------------------
 
 
-def _kiosk_context(community: Region, **extra: Any) -> dict[str, Any]:
+def _kiosk_context(terminal: Terminal, **extra: Any) -> dict[str, Any]:
     return {
-        "community": community,
-        "kiosk_home": f"{reverse('cases:kiosk')}?community={community.code}",
-        "idle_seconds": KIOSK_IDLE_SECONDS,
+        "community": terminal.community,
+        "kiosk_home": terminal.start_url,
+        "idle_seconds": IDLE_SECONDS,
         **extra,
     }
 
 
-def _kiosk_start(request: HttpRequest, community: Region, items: list[ServiceItem]) -> HttpResponse:
+def _kiosk_start(
+    request: HttpRequest, terminal: Terminal, items: list[ServiceItem]
+) -> HttpResponse:
     # The start screen is where the next person begins: cases followed here before are forgotten.
     request.session.pop(SESSION_FOLLOWED, None)
     groups = [
@@ -493,13 +495,19 @@ def _kiosk_start(request: HttpRequest, community: Region, items: list[ServiceIte
     return render(
         request,
         "cases/resident/kiosk.html",
-        _kiosk_context(community, step="what", groups=groups, problems=problems),
+        _kiosk_context(terminal, step="what", groups=groups, problems=problems),
     )
 
 
-def _kiosk_submit(request: HttpRequest, form: KioskForm, community: Region) -> HttpResponse | None:
+def _kiosk_submit(request: HttpRequest, form: KioskForm, terminal: Terminal) -> HttpResponse | None:
     data = form.cleaned_data
     item = form.service_item
+    if terminal_busy(terminal, key=data["token"]):
+        form.add_error(
+            None,
+            _("这台终端最近一小时提交的诉求太多，暂时不能再提交。请稍后再试，或到服务窗口办理。"),
+        )
+        return None
     try:
         case, created = submit_once(
             Intake(
@@ -508,21 +516,21 @@ def _kiosk_submit(request: HttpRequest, form: KioskForm, community: Region) -> H
                 category="" if item is not None else data["category"],
                 title=item.name if item is not None else "",
                 service_item=item,
-                region=community,
+                region=terminal.community,
                 description=data["description"],
                 attributes=form.attribute_values(),
                 requester_name=data["requester_name"],
                 requester_phone=data["requester_phone"],
             ),
             key=data["token"],
-            owner=f"kiosk:{community.code}",
+            owner=terminal.owner,
             fingerprint=FORM_FINGERPRINT,
         )
     except CertificateAbolished as exc:
         return render(
             request,
             "cases/resident/kiosk_abolished.html",
-            _kiosk_context(community, certificate=exc.certificate),
+            _kiosk_context(terminal, certificate=exc.certificate),
         )
     except ValidationError as exc:
         apply_action_errors(form, exc)
@@ -530,19 +538,20 @@ def _kiosk_submit(request: HttpRequest, form: KioskForm, community: Region) -> H
     return render(
         request,
         "cases/resident/kiosk_done.html",
-        _kiosk_context(community, case=case, repeated=not created),
+        _kiosk_context(terminal, case=case, repeated=not created),
     )
 
 
 @never_cache
 @require_http_methods(GET_POST)
 def kiosk(request: HttpRequest) -> HttpResponse:
-    community = community_from_code(request.GET.get("community", ""))
-    if community is None:
-        return render(request, "cases/resident/kiosk_pick.html", _community_search(request))
-    items = resident_queries.items_for_channel(community, Channel.KIOSK)
+    # The terminal's signed token names the community; nothing else in the request may.
+    terminal = kiosk_terminal(request.GET.get("terminal", ""))
+    if terminal is None:
+        return render(request, "cases/resident/kiosk_unset.html")
+    items = resident_queries.items_for_channel(terminal.community, Channel.KIOSK)
     if request.method == "GET":
-        return _kiosk_start(request, community, items)
+        return _kiosk_start(request, terminal, items)
     done = request.POST.get("step", "")
     if done not in KIOSK_STEPS:
         raise Http404
@@ -551,7 +560,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     if back:
         index = KIOSK_STEPS.index(done) - 1
         if index <= 0:
-            return _kiosk_start(request, community, items)
+            return _kiosk_start(request, terminal, items)
         initial = {
             key: values if len(values) > 1 else values[-1] for key, values in request.POST.lists()
         }
@@ -559,14 +568,14 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         step = KIOSK_STEPS[index]
     elif form.is_valid():
         if done == "confirm":
-            answer = _kiosk_submit(request, form, community)
+            answer = _kiosk_submit(request, form, terminal)
             if answer is not None:
                 return answer
             step = done
         else:
             step = KIOSK_STEPS[KIOSK_STEPS.index(done) + 1]
     elif form.non_field_errors() and done == "what":
-        return _kiosk_start(request, community, items)
+        return _kiosk_start(request, terminal, items)
     else:
         step = done
     token = request.POST.get("token", "")
@@ -584,7 +593,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         request,
         "cases/resident/kiosk.html",
         _kiosk_context(
-            community,
+            terminal,
             step=step,
             form=form,
             token=token,

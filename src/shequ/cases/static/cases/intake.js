@@ -6,7 +6,8 @@
  *    with [data-shequ-locate-auto] it does so once on load when they are empty. The inputs stay
  *    visible and editable, so the page works without JavaScript or GPS. A "change" event is sent so
  *    the likely-duplicates fragment (htmx) refreshes.
- * 2. Printing: [data-shequ-print] buttons (hidden until shown here) print the page.
+ * 2. Printing: [data-shequ-print] buttons (hidden until shown here) print the page; copying:
+ *    [data-shequ-copy] buttons copy (or select) the value of the field they name.
  */
 (function () {
   "use strict";
@@ -65,6 +66,25 @@
           locate(root);
         }
       })(roots[i]);
+    }
+    // Copy buttons: [data-shequ-copy="<input id>"] copy that field's value; where the clipboard API is
+    // not available (plain http), the text is selected for the user to copy.
+    var copiers = document.querySelectorAll("[data-shequ-copy]");
+    for (var k = 0; k < copiers.length; k++) {
+      (function (button) {
+        var field = document.getElementById(button.getAttribute("data-shequ-copy"));
+        if (!field) {
+          return;
+        }
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          field.focus();
+          field.select();
+          if (navigator.clipboard && window.isSecureContext) {
+            navigator.clipboard.writeText(field.value);
+          }
+        });
+      })(copiers[k]);
     }
     var printers = document.querySelectorAll("[data-shequ-print]");
     for (var j = 0; j < printers.length; j++) {
