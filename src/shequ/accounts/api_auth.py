@@ -27,7 +27,12 @@ class TokenAuth(HttpBearer):
         if len(parts) != 3 or parts[0] != "shq":
             request.shequ_auth_failure = "token_invalid"  # type: ignore[attr-defined]
             return None
-        row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+        # Looked up afresh on every request, never cached: a revoked or expired token is refused at
+        # once. ``get`` on the unique prefix, because ``first()`` would sort for nothing.
+        try:
+            row: ApiToken | None = ApiToken.objects.select_related("user").get(prefix=parts[1])
+        except ApiToken.DoesNotExist:
+            row = None
         if row is None or not hmac.compare_digest(row.token_hash, hash_token(token)):
             request.shequ_auth_failure = "token_invalid"  # type: ignore[attr-defined]
             return None

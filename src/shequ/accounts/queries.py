@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -61,15 +63,24 @@ def holders(
     regions: Sequence[Any] = (),
     units: Sequence[Any] = (),
     grids: Sequence[Any] = (),
-) -> QuerySet[User]:
+) -> list[User]:
     """Active users who hold ``perm`` through a role held exactly at one of ``regions``, ``units`` or
-    ``grids`` today (who to tell about work arriving there)."""
-    from shequ.accounts.models import Role
+    ``grids`` (objects or ids) today, by username: who to tell about work arriving there.
+
+    One query: the assignments at those places with their users and roles. The permission is picked
+    out here, not in SQL, because a role's permissions are a JSON list that SQLite cannot search.
+    """
     from shequ.core import calendar
 
-    role_ids = [r.pk for r in Role.objects.only("pk", "permissions") if perm in r.permissions]
-    place = Q(region__in=list(regions)) | Q(handling_unit__in=list(units)) | Q(grid__in=list(grids))
-    assignments = RoleAssignment.objects.valid_on(calendar.localdate()).filter(
-        place, role_id__in=role_ids
+    places = {"region__in": regions, "handling_unit__in": units, "grid__in": grids}
+    wanted = [Q(**{lookup: list(values)}) for lookup, values in places.items() if values]
+    if not wanted:
+        return []
+    found = (
+        RoleAssignment.objects.valid_on(calendar.localdate())
+        .filter(reduce(operator.or_, wanted), user__is_active=True)
+        .select_related("user", "role")
+        .order_by()
     )
-    return User.objects.filter(pk__in=assignments.values("user_id"), is_active=True)
+    users = {a.user_id: a.user for a in found if perm in a.role.permissions}
+    return sorted(users.values(), key=lambda user: user.username)

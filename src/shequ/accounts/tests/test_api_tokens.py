@@ -89,6 +89,33 @@ def test_expired_and_revoked_tokens_are_refused(client: Client) -> None:
     assert revoked.status_code == 401 and revoked.json()["code"] == "token_revoked"
 
 
+def test_every_request_checks_token_and_roles_afresh_in_two_queries(
+    client: Client, django_assert_num_queries
+) -> None:
+    """Nothing about a token or its user's roles outlives a request: the same client is refused on
+    the very next request once its token is revoked, or once its user's role is ended. The check
+    costs two queries (the token with its user; the user's roles with their places)."""
+    world = build_world()
+    user = world.users["community_staff"]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {_issue(client, user)}")
+    assert api.get("/api/v1/accounts/me").status_code == 200  # the first use stamps last_used_at
+    with django_assert_num_queries(2):
+        me = api.get("/api/v1/accounts/me")
+    assert me.status_code == 200 and "core.use_api" in me.json()["permissions"]
+
+    for assignment in user.assignments.all():
+        actions.end_assignment(assignment=assignment)
+    ended = api.get("/api/v1/accounts/me")
+    assert ended.status_code == 401 and ended.json()["code"] == "token_invalid"
+
+    other = world.users["township_staff"]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {_issue(client, other)}")
+    assert api.get("/api/v1/accounts/me").status_code == 200
+    actions.revoke_api_token(token=ApiToken.objects.get(user=other), by=other)
+    revoked = api.get("/api/v1/accounts/me")
+    assert revoked.status_code == 401 and revoked.json()["code"] == "token_revoked"
+
+
 def test_a_user_cannot_revoke_someone_elses_token(client: Client) -> None:
     world = build_world()
     owner = world.users["community_staff"]

@@ -211,15 +211,15 @@ def tell_staff(
 
 
 def unit_handlers(units: Sequence[HandlingUnit | None]) -> list[Any]:
-    return list(holders(CasesPerm.HANDLE, units=[u for u in units if u is not None]))
+    return holders(CasesPerm.HANDLE, units=[u for u in units if u is not None])
 
 
 def desk_staff(case: Case, perm: str = CasesPerm.ACCEPT) -> list[Any]:
     """Whoever holds ``perm`` at the case's community or township (where cases are accepted)."""
-    places: list[Any] = [case.region]
+    places: list[int] = [case.region_id]
     if case.region.parent_id is not None:
-        places.append(case.region.parent)
-    return list(holders(perm, regions=places))
+        places.append(case.region.parent_id)  # the id will do: no need to load the township
+    return holders(perm, regions=places)
 
 
 # --- Acceptance --------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def handle(*, case: Case, by: Any, result: str, photos: Sequence[Any] = ()) -> C
     with transaction.atomic():
         name = "handle_self" if self_handled else "handle"
         move(case, name, by=by, note=result, unit=unit, at=at, result=result, handled_at=at)
-        verifiers = list(holders(CasesPerm.VERIFY, grids=[case.grid])) if case.grid_id else []
+        verifiers = holders(CasesPerm.VERIFY, grids=[case.grid_id]) if case.grid_id else []
         tell_staff(
             verifiers or desk_staff(case, CasesPerm.VERIFY), case, gettext_lazy("工单待核查")
         )

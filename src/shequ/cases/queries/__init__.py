@@ -134,7 +134,8 @@ def communities(q: str = "") -> QuerySet[Region]:
 
 
 def community(code: str) -> Region:
-    return get_object_or_404(Region, code=code, level=Level.COMMUNITY)
+    """A community by its code, without its boundary (GeoJSON, not needed to file a case)."""
+    return get_object_or_404(Region.objects.defer("geometry"), code=code, level=Level.COMMUNITY)
 
 
 def certificates(user: Any) -> QuerySet[AbolishedCertificate]:

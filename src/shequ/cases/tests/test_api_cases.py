@@ -19,6 +19,7 @@ from shequ.cases.actions.intake import Intake, submit_case
 from shequ.cases.models import Case, CaseStatus, IdempotencyRecord
 from shequ.cases.numbers import grouped
 from shequ.cases.tests.factories import make_item
+from shequ.core.models import Notification
 from tests.pages import client_for
 from tests.world import HOME, World, build_world
 
@@ -179,6 +180,25 @@ def test_staff_token_creates_a_case(world):
     assert case.channel == "phone" and case.entered_by == world.users["community_staff"]
     assert case.requester_phone == PHONE and case.region.code == HOME["community"]
     assert response.json()["requester_phone_masked"] == "139****5678"
+
+
+def test_one_intake_through_the_api_costs_twelve_queries(world, django_assert_max_num_queries):
+    """Pinned so that it cannot creep back up (bench/bench_case_intake.py; it was 16): the token with
+    its user, the user's roles, the community, the idempotency key, the case, its first timeline line,
+    the audit event, the desk staff to tell (one query), their notices, the key's record, and the
+    savepoint opened and released around the writes (BEGIN and COMMIT outside tests)."""
+    client = bearer(world.users["community_staff"])
+    post(client, "", new_case_body(), HTTP_IDEMPOTENCY_KEY="k-warm")  # stamps the token's last use
+    with django_assert_max_num_queries(12):
+        response = post(client, "", new_case_body(), HTTP_IDEMPOTENCY_KEY="k-count")
+    assert response.status_code == 201, response.content
+    told = Notification.objects.filter(url=f"/cases/{response.json()['id']}/")
+    # Whoever accepts cases at the community or its township hears of it, and no one else.
+    assert {n.recipient.username for n in told} == {
+        "community_head",
+        "community_staff",
+        "township_staff",
+    }
 
 
 def test_same_idempotency_key_twice_makes_one_case(world):

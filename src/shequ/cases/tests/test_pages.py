@@ -180,7 +180,7 @@ def test_residents_browse_admitted_items_without_signing_in_materials_first(worl
     assert item.name in body and "县级事项" in body and "还在草稿的事项" not in body
     page = html(client.get(reverse("cases:service", kwargs={"item_id": item.pk})))
     assert page.index("居民身份证") < page.index("办理时限")
-    assert "window.print()" in page and "print.css" in page
+    assert "data-shequ-print" in page and "cases/resident.js" in page and "print.css" in page
     certificates = html(client.get(reverse("cases:public_certificates"), {"community": HOME}))
     assert "亲属关系证明" in certificates and "凭户口簿等证明。" in certificates
     draft = ServiceItem.objects.get(code="P-2")
