@@ -41,6 +41,7 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "check",
         "worker",
         "beat",
+        "open311-key",
         "manage",
     ):
         assert name in result.stdout
@@ -60,3 +61,13 @@ def test_malformed_division_file_is_refused_with_line_numbers(tmp_path: Path) ->
     check = _shequ(tmp_path, "check")
     assert check.returncode == 0, check.stdout
     assert "[ok] database reachable" in check.stdout
+
+
+@pytest.mark.slow
+def test_open311_key_reaches_its_command(tmp_path: Path) -> None:
+    assert _shequ(tmp_path, "manage", "migrate", "-v0").returncode == 0
+    # No territory loaded yet: the command itself answers (the key needs a region to file into).
+    result = _shequ(tmp_path, "open311-key", "create", "网格化平台")
+    assert result.returncode != 0
+    assert "shequ load-territory" in result.stderr
+    assert "o311_" not in result.stdout

@@ -716,12 +716,3 @@ def test_cli_help_names_the_command(capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(["--help"])
     assert done.value.code == 0 and "open311-key" in capsys.readouterr().out
-
-
-def test_cli_passes_open311_key_to_the_management_command(monkeypatch):
-    from shequ import cli
-
-    seen: list[list[str]] = []
-    monkeypatch.setattr(cli, "_manage", seen.append)
-    cli.main(["open311-key", "create", "网格化平台", "--region", COUNTY])
-    assert seen == [["open311_key", "create", "网格化平台", "--region", COUNTY]]
