@@ -9,8 +9,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.http import Http404
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +48,22 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class LongSelect(forms.Select):
+    """A select of many plain options (no groups), written out in Python. Django renders each option
+    through a template: the 545 places of a county's inbox filter took 20 ms (bench_case_inbox)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for key, label in self.choices
+        )
+        flat = flatatt({**self.build_attrs(self.attrs, attrs), "name": name})
+        # Every part is escaped above (keys, labels) or by flatatt (attributes).
+        return mark_safe(f"<select{flat}>{options}</select>")
+
+
 # --- The inbox ---------------------------------------------------------------------------------
 
 
@@ -66,7 +85,7 @@ class InboxFilterForm(StyledForm):
     kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=_blank(CaseKind.choices, _("全部类型"))
     )
-    region = forms.ChoiceField(label=_("所在区域"), required=False)
+    region = forms.ChoiceField(label=_("所在区域"), required=False, widget=LongSelect)
     submitted_from = forms.DateField(label=_("提交日期自"), required=False, widget=DateInput)
     submitted_to = forms.DateField(label=_("提交日期至"), required=False, widget=DateInput)
     mine = forms.BooleanField(label=_("只看我负责的"), required=False)
@@ -77,9 +96,10 @@ class InboxFilterForm(StyledForm):
             data = data.copy()
             data["status"] = "open"
         super().__init__(data)
-        self.regions = {r.code: r for r in staff_queries.inbox_regions(user)}
+        places = list(staff_queries.inbox_regions(user).values_list("code", "name", "path"))
+        self.region_paths = {code: path for code, _name, path in places}
         self.fields["region"].choices = _blank(
-            [(code, r.name) for code, r in self.regions.items()], _("全部区域")
+            [(code, name) for code, name, _path in places], _("全部区域")
         )
 
     def clean(self) -> dict[str, Any]:
@@ -93,14 +113,13 @@ class InboxFilterForm(StyledForm):
         """The filters from every field that is valid; an invalid field is ignored (and shown)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        region = self.regions.get(data.get("region") or "")
         start, end = data.get("submitted_from"), data.get("submitted_to")
         return case_queries.CaseFilters(
             status=data.get("status") or "",
             deadline=data.get("deadline") or "",
             category=data.get("category") or "",
             kind=data.get("kind") or "",
-            region_path=region.path if region is not None else "",
+            region_path=self.region_paths.get(data.get("region") or "", ""),
             q=(data.get("q") or "").strip(),
             mine=bool(data.get("mine")),
             supervised=bool(data.get("supervised")),

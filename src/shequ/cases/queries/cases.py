@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -80,6 +81,77 @@ def inbox(user: Any, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     return cases.select_related(*LIST_RELATED).order_by(
         F("stage_due_at").asc(nulls_last=True), "-submitted_at", "-id"
     )
+
+
+# What a row of a staff case list shows (``cases/staff/_row.html`` and the inbox's owner column).
+ROW_FIELDS = (
+    "kind",
+    "category",
+    "title",
+    "status",
+    "deadline_state",
+    "supervised",
+    "submitted_at",
+    "stage_due_at",
+    "region__name",
+    "grid__name",
+    "owner__username",
+    "owner__full_name",
+)
+
+
+def as_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases`` reading only the columns a row of a list shows. Whole rows cost a page of the inbox
+    more than its SQL: each case's place and grid brought their boundaries (GeoJSON, parsed), each
+    owner an encrypted phone number (decrypted), each case its encrypted requester."""
+    return cases.select_related(None).select_related("region", "grid", "owner").only(*ROW_FIELDS)
+
+
+def page_ids(cases: QuerySet[Case], start: int, stop: int) -> list[int]:
+    """The ids of ``cases[start:stop]`` for a list in the inbox's order, picked from indexes.
+
+    The inbox's order puts the cases with a running stage first, by deadline; no other case has a
+    stage deadline (``deadlines.stage_times``: only open statuses run a clock), so those follow,
+    newest first. The first part comes from the partial index ``case_inbox_open`` alone, without
+    reading the table. The second (a place's finished cases: most of its cases) has no index in
+    that order; only the pages that reach it pay for sorting it. Read in one query, the first page
+    of a county's cases of every status sorted all 183,404 of them (bench_case_inbox: 375 ms).
+    Were a finished case ever to keep a stage deadline, it would head the second part instead of
+    taking its place by deadline: misplaced, never lost or listed twice.
+    A page costs one query; a page that reaches past the running cases, two or three.
+    """
+    running = cases.filter(status__in=OPEN_STATUSES, stage_due_at__isnull=False)
+    ids = list(running.values_list("pk", flat=True)[start:stop])
+    if len(ids) == stop - start:
+        return ids
+    before = start + len(ids) if ids or not start else running.count()
+    rest = cases.exclude(status__in=OPEN_STATUSES, stage_due_at__isnull=False)
+    return ids + list(rest.values_list("pk", flat=True)[max(0, start - before) : stop - before])
+
+
+def rows_for(cases: QuerySet[Case], ids: list[int]) -> list[Case]:
+    """The cases with these ids, with the joins ``cases`` asks for, in the order of ``ids``."""
+    if not ids:
+        return []
+    found = {case.pk: case for case in cases.filter(pk__in=ids).order_by()}
+    return [found[pk] for pk in ids if pk in found]
+
+
+class CasePaginator(Paginator):
+    """Django's paginator for a case list in the inbox's order, reading a page in two steps: its
+    ids (``page_ids``), then those rows with their joins (``rows_for``). Cut at the page after the
+    joins, PostgreSQL read every case in scope to sort it: 62 ms for a county's 18,431 open cases,
+    against 5 ms for their ids from the index. The pager's count is Django's ``COUNT(*)``; for open
+    cases it reads the partial index alone."""
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        stop = start + self.per_page
+        if stop + self.orphans >= self.count:
+            stop = self.count
+        cases: Any = self.object_list
+        return Page(rows_for(cases, page_ids(cases, start, stop)), number, self)
 
 
 def _search(cases: QuerySet[Case], q: str) -> QuerySet[Case]:

@@ -16,11 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from shequ.cases import deadlines
 from shequ.cases.actions import handling, ratings
 from shequ.cases.actions.intake import Intake, submit_case
 from shequ.cases.actions.photos import prepare_photos, store_photos
 from shequ.cases.actions.sweep import sweep_deadlines
 from shequ.cases.models import (
+    OPEN_STATUSES,
     Callback,
     Case,
     CaseApproval,
@@ -28,9 +30,12 @@ from shequ.cases.models import (
     CasePhoto,
     CaseStatus,
     EventKind,
+    Priority,
     RoutingRule,
 )
 from shequ.cases.numbers import grouped
+from shequ.cases.queries import cases as case_queries
+from shequ.cases.views import staff as staff_views
 from shequ.core import calendar
 from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
@@ -178,6 +183,7 @@ def test_the_inbox_narrows_to_a_place_inside_the_jurisdiction_only(world: World)
 
     assert "邻镇工单" in narrowed and "本镇工单" not in narrowed
     assert "外县工单" not in probing and "本镇工单" in probing
+    assert f'<option value="{SECOND_TOWNSHIP_COMMUNITY}" selected>' in narrowed
     assert "320303" not in re.findall(r'<option value="(\d+)"', probing)
 
 
@@ -243,6 +249,74 @@ def test_the_inbox_costs_the_same_queries_for_2_and_20_rows(
     with django_assert_max_num_queries(few):
         body = html(client.get(reverse("cases:inbox")))
     assert "共 20 件" in body
+
+
+# The inbox's queries, pinned: session, user, the user's roles, the places of the filter, the
+# count, the page's ids, the page's rows, the unread-notification badge, and the bulk-dispatch
+# form's units (once for the lead unit, once for the co-handling units). One or two more for a page
+# that reaches past the cases with a running stage (``queries.cases.page_ids``); never one per row.
+INBOX_QUERIES = 10
+
+
+def test_the_inbox_answers_in_a_fixed_number_of_queries(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    client = client_for(world.users["community_staff"])
+    for i in range(2):
+        _accepted(world, title=f"工单{i}")
+    client.get(reverse("cases:inbox"))
+
+    with django_assert_num_queries(INBOX_QUERIES):
+        few = html(client.get(reverse("cases:inbox")))
+    for i in range(18):
+        _accepted(world, title=f"更多工单{i}")
+    with django_assert_num_queries(INBOX_QUERIES):
+        many = html(client.get(reverse("cases:inbox")))
+    with django_assert_num_queries(INBOX_QUERIES):
+        everything = html(client.get(reverse("cases:inbox"), {"status": ""}))
+
+    assert "共 2 件" in few and "共 20 件" in many and "共 20 件" in everything
+    assert many.count("更多工单") == 18
+
+
+def test_every_status_lists_running_cases_by_deadline_then_the_rest_newest_first(
+    world: World, monkeypatch: Any
+) -> None:
+    staff = world.users["community_staff"]
+    for day in range(6):
+        with calendar.frozen_time(datetime(2026, 3, 2 + day, 9, 0)):
+            _submit(world, title=f"待办{day}")
+            handling.reject(case=_submit(world, title=f"不予受理{day}"), by=staff, reason="重复")
+    client = client_for(staff)
+
+    body = html(client.get(reverse("cases:inbox"), {"status": ""}))
+
+    assert "共 12 件" in body
+    assert body.index("待办5") < body.index("不予受理5") < body.index("不予受理0")
+    for status in ("", "open"):
+        cases = case_queries.inbox(staff, case_queries.CaseFilters(status=status))
+        whole = list(cases.values_list("pk", flat=True))
+        for start in range(len(whole) + 1):
+            for stop in (start + 1, start + 5):
+                assert case_queries.page_ids(cases, start, stop) == whole[start:stop], (start, stop)
+                rows = case_queries.rows_for(cases, whole[start:stop])
+                assert [case.pk for case in rows] == whole[start:stop]
+    monkeypatch.setattr(staff_views, "PER_PAGE", 5)
+    paged = []
+    for page in (1, 2, 3):
+        text = html(client.get(reverse("cases:inbox"), {"status": "", "page": page}))
+        paged += [int(pk) for pk in re.findall(r'href="/cases/(\d+)/"', text)]
+    everything = case_queries.inbox(staff, case_queries.CaseFilters())
+    assert paged == list(everything.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("priority", Priority.values)
+def test_no_finished_status_runs_a_stage_clock(priority: str) -> None:
+    """``queries.cases.page_ids`` relies on it: only open cases have a stage deadline."""
+    case = Case(priority=priority, due_at=calendar.now())
+    for status in set(CaseStatus.values) - set(OPEN_STATUSES):
+        assert deadlines.stage_times(case, status, calendar.now()).due is None, status
+    assert deadlines.stage_times(case, CaseStatus.SUBMITTED, calendar.now()).due is not None
 
 
 def test_the_dispatch_board_costs_the_same_queries_and_suggests_the_routed_unit(

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.cases.actions import handling, ratings
 from shequ.cases.forms import staff as forms
-from shequ.cases.models import ApprovalKind, Case, CaseStatus, UnitRole
+from shequ.cases.models import ApprovalKind, Case, CaseKind, CaseStatus, Category, UnitRole
 from shequ.cases.numbers import grouped
 from shequ.cases.permissions import CasesPerm
 from shequ.cases.queries import cases as queries
@@ -47,6 +47,18 @@ DISPATCH_SOURCES = CASE.get("dispatch").sources
 # --- The inbox, the dispatch board and bulk dispatch ---------------------------------------------
 
 
+def _label(cases: Any) -> None:
+    """``case.kind_label`` and ``case.category_label`` for the rows of a list (``_row.html``).
+
+    ``get_category_display()`` translates each of the 29 categories on every call; for a page of 50
+    rows the displays took 7 ms of the inbox's time (bench_case_inbox). Translated once here."""
+    kinds = {value: str(label) for value, label in CaseKind.choices}
+    categories = {value: str(label) for value, label in Category.choices}
+    for case in cases:
+        case.kind_label = kinds.get(case.kind, case.kind)
+        case.category_label = categories.get(case.category, case.category)
+
+
 def _bulk_form(user: Any, back: str) -> forms.BulkDispatchForm | None:
     if not user.has_permission(CasesPerm.DISPATCH):
         return None
@@ -60,8 +72,9 @@ def _bulk_form(user: Any, back: str) -> forms.BulkDispatchForm | None:
 def inbox(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.InboxFilterForm(request.GET, user=user)
-    found = queries.inbox(user, form.filters())
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    found = queries.as_rows(queries.inbox(user, form.filters()))
+    page = queries.CasePaginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    _label(page.object_list)
     return render(
         request,
         "cases/staff/inbox.html",
@@ -83,6 +96,7 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     if by_category:
         found = found.order_by("category", "stage_due_at", "id")
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    _label(page.object_list)
     suggestions = dispatch_queries.routing_suggestions(page.object_list)
     rows = [(case, suggestions.get(case.pk)) for case in page.object_list]
     return render(
@@ -170,6 +184,7 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
     unit_ids = user.jurisdiction(CasesPerm.HANDLE).unit_ids
     found = staff_queries.with_unit_links(queries.unit_inbox(user), unit_ids)
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    _label(page.object_list)
     rows = []
     for case in page.object_list:
         names = {t.name for t in CASE.available(case, user)}
