@@ -466,6 +466,8 @@ class CaseUnit(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set by the deadline sweep when the report-in time passed without a report: reminded once.
+    report_reminded_at = models.DateTimeField(_("报到催告时间"), null=True, blank=True)
     # A unit that sent the case back (wrong unit) keeps its row, marked ended.
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 

@@ -11,7 +11,10 @@ def sweep_deadlines() -> str:
     from shequ.cases.actions.sweep import sweep_deadlines as sweep
 
     result = sweep()
-    return f"due_soon={result.due_soon} overdue={result.overdue} escalated={result.escalated}"
+    return (
+        f"due_soon={result.due_soon} overdue={result.overdue} escalated={result.escalated}"
+        f" late_report_ins={result.late_report_ins}"
+    )
 
 
 @shared_task

@@ -165,6 +165,7 @@ REQUESTER_MESSAGES = {
     "close": gettext_lazy("您的诉求已办结，请评价"),
     "resolve_on_spot": gettext_lazy("您的诉求已就地解决"),
     "merge": gettext_lazy("您的诉求已与同一问题的工单合并办理"),
+    "merged_in": gettext_lazy("其他居民反映的同一问题已并入您的工单一并办理"),
 }
 
 
@@ -634,6 +635,7 @@ def merge(*, case: Case, into: Case, by: Any, note: str = "") -> Case:
         log(into, EventKind.MERGE, by=by, at=at, label=grouped(case.number), note=note)
         for merged in (case, *earlier):
             tell_requester(merged, "merge")
+        tell_requester(into, "merged_in")
     return case
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from shequ.accounts.models import HandlingUnit
 from shequ.accounts.queries import holders
-from shequ.cases.models import Case, CaseEvent, DeadlineState, EventKind
+from shequ.cases.models import Case, CaseEvent, CaseUnit, DeadlineState, EventKind, UnitRole
 from shequ.cases.permissions import CasesPerm
 from shequ.core import calendar, notifications
 from shequ.territory.models import Region
@@ -36,6 +36,7 @@ class SweepResult:
     due_soon: int = 0
     overdue: int = 0
     escalated: int = 0
+    late_report_ins: int = 0
 
 
 def sweep_deadlines(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
@@ -47,7 +48,50 @@ def sweep_deadlines(now: datetime | None = None, *, batch: int = BATCH) -> Sweep
         marked, escalated = _mark_overdue(ids, now)
         result.overdue += marked
         result.escalated += escalated
+    result.late_report_ins = _remind_late_report_ins(now)
     return result
+
+
+def _remind_late_report_ins(now: datetime) -> int:
+    """Units summoned by a whistle whose report-in time has passed without a report: one reminder per
+    unit (with the number of cases) and a line on each case's timeline, once."""
+    late = CaseUnit.objects.filter(
+        role=UnitRole.SUMMONED,
+        reported_at__isnull=True,
+        report_reminded_at__isnull=True,
+        ended_at__isnull=True,
+        report_due_at__lte=now,
+    )
+    with transaction.atomic():
+        rows = list(late.select_for_update().values_list("pk", "case_id", "unit_id"))
+        if not rows:
+            return 0
+        CaseUnit.objects.filter(pk__in=[pk for pk, _case, _unit in rows]).update(
+            report_reminded_at=now
+        )
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=case_id,
+                    at=now,
+                    kind=EventKind.REPORT_IN,
+                    action="late",
+                    unit_id=unit_id,
+                    public=False,
+                )
+                for _pk, case_id, unit_id in rows
+            ]
+        )
+        per_unit = Counter(unit_id for _pk, _case, unit_id in rows)
+        units = HandlingUnit.objects.in_bulk(list(per_unit))
+        for unit_id, count in per_unit.items():
+            _send(
+                list(holders(CasesPerm.HANDLE, units=[units[unit_id]])),
+                gettext_lazy("吹哨召集：报到已超时，请尽快报到"),
+                count,
+                "/cases/unit/",
+            )
+    return len(rows)
 
 
 # Each batch is taken in the order of its sweep index. Without an order of its own the query

@@ -234,3 +234,24 @@ def test_console_shows_what_waits_on_cases(world):
 class _Follower:
     def __init__(self, case_id):
         self.follow_case_id, self.pk = case_id, None
+
+
+def test_merging_tells_every_requester(world, django_capture_on_commit_callbacks):
+    from shequ.core.models import Delivery, Notification
+
+    resident = world.users["resident"]
+    kept = _submit(world)  # a phone-only requester: told by SMS
+    duplicate = submit_case(
+        Intake(channel=Channel.ONLINE, kind=CaseKind.COMPLAINT, category="environment",
+               description="小区门口垃圾没人清运", region=world.regions[HOME["community"]],
+               requester=resident)
+    )  # fmt: skip
+    sms_before = Delivery.objects.filter(topic="cases.progress").count()
+    with django_capture_on_commit_callbacks(execute=True):
+        handling.merge(case=duplicate, into=kept, by=world.users["township_staff"])
+    duplicate.refresh_from_db()
+    assert duplicate.status == CaseStatus.MERGED and duplicate.duplicate_of == kept
+    assert Notification.objects.filter(recipient=resident, subject__contains="合并").exists()
+    # The resident's account gets an SMS too, and the kept case's phone-only requester one.
+    assert Delivery.objects.filter(topic="cases.progress").count() == sms_before + 2
+    assert kept.events.filter(kind="merge").exists() and duplicate.events.exists()

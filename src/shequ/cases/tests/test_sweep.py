@@ -68,3 +68,30 @@ def test_sweep_marks_warns_and_escalates_once(world):
         clock.move_to(datetime(2026, 11, 2, 9, 5))
         again = sweep_deadlines()
         assert (again.due_soon, again.overdue, again.escalated) == (0, 0, 0)
+
+
+def test_a_summoned_unit_late_to_report_in_is_reminded_once(world):
+    from shequ.cases.actions import handling
+    from shequ.cases.models import CaseUnit
+    from tests.pages import client_for, html
+
+    with calendar.frozen_time(datetime(2026, 11, 24, 9, 0)) as clock:
+        case = _submit(world)
+        handling.accept(case=case, by=world.users["community_staff"])
+        handling.whistle(
+            case=case, by=world.users["township_staff"], units=[world.units["320302"]], note="会商"
+        )
+        clock.tick(timedelta(hours=3))
+        assert sweep_deadlines().late_report_ins == 0  # within its 4 working hours
+        clock.tick(timedelta(days=1))
+        assert sweep_deadlines().late_report_ins == 1
+        assert sweep_deadlines().late_report_ins == 0  # once
+    link = CaseUnit.objects.get(case=case, role="summoned")
+    assert link.report_reminded_at is not None and link.reported_at is None
+    handler = world.users["unit_handler"]
+    assert (
+        Notification.objects.filter(recipient=handler, subject__contains="报到已超时").count() == 1
+    )
+    page = html(client_for(world.users["township_staff"]).get(f"/cases/{case.pk}/"))
+    assert "报到超时，已催告" in page
+    assert CaseEvent.objects.filter(case=case, kind="report_in", action="late").count() == 1
