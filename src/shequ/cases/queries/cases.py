@@ -12,6 +12,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from shequ.cases.models import (
     OPEN_STATUSES,
@@ -143,6 +144,23 @@ class CasePaginator(Paginator):
     joins, PostgreSQL read every case in scope to sort it: 62 ms for a county's 18,431 open cases,
     against 5 ms for their ids from the index. The pager's count is Django's ``COUNT(*)``; for open
     cases it reads the partial index alone."""
+
+    def __init__(self, *args: Any, count_cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.count_cap = count_cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        """Exact, or at most ``count_cap`` for lists that take in finished cases: counting a
+        county's 183,404 cases exactly cost 17 ms of a 58 ms page; counting up to the cap reads only
+        that many index entries. ``capped`` tells the page to say "more than"."""
+        if self.count_cap is None:
+            return int(super().count)
+        cases: Any = self.object_list
+        counted = int(cases.values("pk")[: self.count_cap + 1].count())
+        self.capped = counted > self.count_cap
+        return min(counted, self.count_cap)
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)

@@ -787,3 +787,16 @@ def _case_for_reveal(world):
         ),
         by=world.users["community_staff"],
     )
+
+
+def test_lists_with_finished_cases_count_up_to_a_cap(world: World, monkeypatch: Any) -> None:
+    from shequ.cases.views import staff as staff_views
+
+    for n in range(3):
+        _submit(world, title=f"路灯不亮{n}")
+    monkeypatch.setattr(staff_views, "COUNT_CAP", 2)
+    client = client_for(world.users["township_staff"])
+    every = html(client.get("/cases/inbox/?status="))
+    assert "超过 2 件" in every
+    # Open cases (the default list) are counted exactly.
+    assert "共 3 件" in html(client.get("/cases/inbox/"))

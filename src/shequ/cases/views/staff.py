@@ -39,6 +39,7 @@ from shequ.core.forms import apply_action_errors
 from shequ.core.masking import mask_address, mask_name, mask_phone
 
 PER_PAGE = 50
+COUNT_CAP = 10_000
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_ATTRIBUTION = "© OpenStreetMap"
 DISPATCH_SOURCES = CASE.get("dispatch").sources
@@ -72,8 +73,11 @@ def _bulk_form(user: Any, back: str) -> forms.BulkDispatchForm | None:
 def inbox(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.InboxFilterForm(request.GET, user=user)
-    found = queries.as_rows(queries.inbox(user, form.filters()))
-    page = queries.CasePaginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    found = queries.as_rows(queries.inbox(user, filters))
+    # Open cases (the default) are counted exactly; lists that take in finished cases up to a cap.
+    cap = None if filters.status == "open" else COUNT_CAP
+    page = queries.CasePaginator(found, PER_PAGE, count_cap=cap).get_page(request.GET.get("page"))
     _label(page.object_list)
     return render(
         request,
