@@ -158,7 +158,8 @@ class CasePaginator(Paginator):
         if self.count_cap is None:
             return int(super().count)
         cases: Any = self.object_list
-        counted = int(cases.values("pk")[: self.count_cap + 1].count())
+        # No ORDER BY: sorting before the LIMIT would read every case in scope after all.
+        counted = int(cases.order_by().values("pk")[: self.count_cap + 1].count())
         self.capped = counted > self.count_cap
         return min(counted, self.count_cap)
 
