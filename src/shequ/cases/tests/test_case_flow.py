@@ -26,7 +26,7 @@ def world():
     return build_world()
 
 
-def _photo(**exif) -> io.BytesIO:
+def _photo() -> io.BytesIO:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), "red").save(out, "JPEG")
     out.seek(0)
@@ -116,8 +116,8 @@ def test_deadline_after_national_day_and_sweep(world):
         case = _submit(world)
         handling.accept(case=case, by=world.users["community_staff"])
         due = calendar.localtime(case.due_at)
-        # 5 working days from 30 September: 1–8 October are the National Day holiday (9 Oct 调休? no),
-        # so the case is due after the holiday.
+        # Five working days from 30 September: the National Day holiday does not count, so the
+        # case falls due after it.
         assert due.date() > datetime(2026, 10, 8).date()
         clock.move_to(datetime(2026, 10, 9, 9, 0))
         sweep_deadlines()
