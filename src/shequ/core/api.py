@@ -155,7 +155,8 @@ class PagePagination(PaginationBase):
     ) -> dict[str, Any]:
         offset = (pagination.page - 1) * pagination.page_size
         return {
-            "count": queryset.count(),
+            # A list (rows computed in Python) is counted by its length.
+            "count": len(queryset) if isinstance(queryset, list) else queryset.count(),
             "page": pagination.page,
             "page_size": pagination.page_size,
             "results": list(queryset[offset : offset + pagination.page_size]),

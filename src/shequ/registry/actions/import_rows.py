@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shequ.core import calendar, crypto, spreadsheets
+from shequ.core import bulk, calendar, crypto, spreadsheets
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.spreadsheets import Column
 from shequ.core.text import enumerate_items
@@ -1059,52 +1059,6 @@ def _new_ids(connection: Any, model: type[Model], count: int) -> list[int]:
     return list(range(top + 1, top + 1 + count))
 
 
-def _insert(
-    connection: Any, model: type[Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert rows of prepared values (with their keys from ``_new_ids``); every other column gets its
-    field's default.
-
-    PostgreSQL: ``COPY`` (psycopg parses a multi-row VALUES statement with thousands of placeholders
-    more slowly than the server inserts the rows); SQLite: one prepared INSERT run for every row.
-    """
-    if not rows:
-        return
-    meta = model._meta
-    by_attname = {f.attname: f for f in meta.concrete_fields}
-    columns = list(names)
-    constants: list[Any] = []
-    for model_field in meta.concrete_fields:
-        if model_field.attname in names or model_field.primary_key:
-            continue
-        if model_field.has_default():
-            columns.append(model_field.attname)
-            constants.append(
-                model_field.get_db_prep_save(model_field.get_default(), connection=connection)
-            )
-        elif not model_field.null:
-            raise ValueError(f"{meta.label}.{model_field.name}: no value and no default")
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    quoted = ", ".join(quote(by_attname[c].column) for c in columns)
-    tail = tuple(constants)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The raw cursor: Django's wrapper has no COPY; its error translation is kept.
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row((*row, *tail))
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})",  # noqa: S608
-                [(*row, *tail) for row in rows],
-            )
-
-
 def _free_numbers(ctx: Context, community: Region, count: int) -> list[str]:
     """``count`` household numbers ``<community code>-NNNNN`` not yet taken, as ``register_household``
     numbers them."""
@@ -1233,7 +1187,7 @@ def write_batch(ctx: Context, households: list[HouseholdPlan]) -> dict[str, int]
                 sealed, index, head, stamp, stamp,
             )
         )  # fmt: skip
-    _insert(
+    bulk.insert_rows(
         connection,
         Household,
         ("id", "number", "community_id", "grid_id", "estate_id", "building_id",
@@ -1287,7 +1241,7 @@ def write_batch(ctx: Context, households: list[HouseholdPlan]) -> dict[str, int]
                 )
             )  # fmt: skip
             memberships.append((row.resident_id, hh.household_id, row.relation, joined_on, ""))
-    _insert(
+    bulk.insert_rows(
         connection,
         Resident,
         ("id", "household_id", "relation", "community_id", "grid_id", "name", "name_keys",
@@ -1296,7 +1250,7 @@ def write_batch(ctx: Context, households: list[HouseholdPlan]) -> dict[str, int]
         people,
     )  # fmt: skip
     counts[CREATED] = len(people)
-    _insert(
+    bulk.insert_rows(
         connection,
         HouseholdMembership,
         ("resident_id", "household_id", "relation", "joined_on", "left_reason"),
