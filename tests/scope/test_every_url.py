@@ -13,6 +13,7 @@ an unknown name fails the test, so nothing slips through untested.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -161,8 +162,9 @@ SKIP_PREFIXES = ("/static/", "/media/")
 # places are public, so their tokens (【<code>】, the regions' own names) may appear there; every other
 # token — a record's sentinel, a draft item's — still may not. Residents choosing what to ask for pick
 # their community from the same public list. (A service hall's kiosk takes its community from the
-# terminal's signed token, so without one it names no place and is not exempt.)
-PUBLIC_PREFIXES = ("/cases/services/", "/cases/submit/")
+# terminal's signed token, so without one it names no place and is not exempt.) The API's catalogue
+# (``/api/v1/cases/catalog``) is the same public list as data.
+PUBLIC_PREFIXES = ("/cases/services/", "/cases/submit/", "/api/v1/cases/catalog")
 PLACE_NAME_TOKEN = re.compile(r"【\d+】")
 
 
@@ -191,6 +193,9 @@ def test_every_url_as_every_role_shows_only_its_territory(client: Any, role_code
                 body = b"".join(response.streaming_content).decode("utf-8", "replace")
             else:
                 body = response.content.decode("utf-8", "replace")
+            if response.get("Content-Type", "").startswith("application/json"):
+                # The API escapes non-ASCII (【 is \u3010): read the sentinels in the decoded text.
+                body = json.dumps(json.loads(body), ensure_ascii=False)
             leaked = world.leaked_tokens(user, body)
             if full.startswith(PUBLIC_PREFIXES):
                 leaked = [t for t in leaked if not PLACE_NAME_TOKEN.fullmatch(t)]
