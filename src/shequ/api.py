@@ -8,6 +8,7 @@ from shequ.accounts.api import router as accounts_router
 from shequ.accounts.api_auth import SessionAuth, TokenAuth
 from shequ.cases.api import router as cases_router
 from shequ.core.api import ErrorOut, install_error_handlers
+from shequ.facilities.api import router as facilities_router
 from shequ.registry.api import router as registry_router
 from shequ.territory.api import router as territory_router
 
@@ -24,5 +25,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/territory", territory_router)
 api.add_router("/registry", registry_router)
 api.add_router("/cases", cases_router)
+api.add_router("/facilities", facilities_router)
 
 __all__ = ["ErrorOut", "api"]

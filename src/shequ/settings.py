@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shequ.accounts",
     "shequ.registry",
     "shequ.cases",
+    "shequ.facilities",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

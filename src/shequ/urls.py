@@ -12,6 +12,7 @@ urlpatterns = [
     path("territory/", include("shequ.territory.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("cases/", include("shequ.cases.urls")),
+    path("facilities/", include("shequ.facilities.urls")),
     path("open311/v2/", include("shequ.cases.open311.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),

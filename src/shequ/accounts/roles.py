@@ -60,7 +60,19 @@ class CasesPerm:
     MANAGE_OPEN311 = "cases.manage_open311"
 
 
+class FacilitiesPerm:
+    """Codes of the facilities app (layer 4), named here as text, checked at sync time."""
+
+    VIEW = "facilities.view"
+    EDIT = "facilities.edit"
+    IMPORT = "facilities.import"
+    ANALYSE = "facilities.analyse"
+    MANAGE_STANDARD = "facilities.manage_standard"
+
+
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
+_FACILITY_DESK = (FacilitiesPerm.VIEW, FacilitiesPerm.EDIT)
+_FACILITY_LEAD = (*_FACILITY_DESK, FacilitiesPerm.IMPORT, FacilitiesPerm.ANALYSE)
 _CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
 _CASE_DESK = (
     CasesPerm.VIEW,
@@ -89,30 +101,32 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              description=_("居民本人：提交诉求、查看自己的办件。")),
     RoleSpec("grid_worker", "网格员", "Grid worker", "grid",
              (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG,
-              CasesPerm.VIEW, CasesPerm.REPORT, CasesPerm.INTAKE, CasesPerm.VERIFY),
+              CasesPerm.VIEW, CasesPerm.REPORT, CasesPerm.INTAKE, CasesPerm.VERIFY,
+              FacilitiesPerm.VIEW),
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
-              *_CATALOG_MANAGE, *_CASE_DESK),
+              *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
-              *_CASE_LEAD),
+              *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
-              RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD),
+              RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
+              *_FACILITY_LEAD),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
-              CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT),
+              CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
-              *_CASE_OVERSIGHT),
+              *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD),
              description=_("市级民政等部门干部，统筹全市。")),
     RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
              (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),

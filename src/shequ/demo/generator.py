@@ -45,6 +45,8 @@ from shequ.cases.models import Case
 from shequ.core import audit, crypto
 from shequ.core.models import AuditEvent
 from shequ.core.text import enumerate_items
+from shequ.facilities.demo import delete_demo_facilities, load_demo_facilities
+from shequ.facilities.models import Facility
 from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
 
@@ -240,6 +242,7 @@ COUNT_LABELS = {
     "residents": gettext_lazy("居民"),
     "care_tags": gettext_lazy("关爱对象标记"),
     "cases": gettext_lazy("工单"),
+    "facilities": gettext_lazy("服务设施"),
 }
 
 
@@ -732,6 +735,7 @@ def synthetic_counts() -> dict[str, int]:
         "handling_units": HandlingUnit.objects.filter(is_synthetic=True).count(),
         "accounts": User.objects.filter(is_synthetic=True).count(),
         "cases": Case.objects.filter(is_synthetic=True).count(),
+        "facilities": Facility.objects.filter(is_synthetic=True).count(),
         **population_counts(),
     }
 
@@ -882,6 +886,8 @@ def generate(
                 users=by_role,
                 seed=seed,
             )
+            say(_("· 服务设施和生活圈覆盖 …"))
+            facility_counts = load_demo_facilities(county=home.county, seed=seed)
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -904,6 +910,7 @@ def generate(
                     "handling_units": len(units),
                     "accounts": len(accounts),
                     "cases": case_counts["cases"],
+                    "facilities": facility_counts["facilities"],
                     **population,
                 },
                 accounts=accounts,
@@ -946,6 +953,7 @@ def reset() -> dict[str, int]:
             # Cases first (they point at demo people, grids and units), then the synthetic population:
             # households point at demo grids, estates and buildings.
             deleted["cases"] = delete_demo_cases()
+            deleted["facilities"] = delete_demo_facilities()
             deleted.update(delete_population())
             foreign = RoleAssignment.objects.filter(
                 Q(grid__is_synthetic=True) | Q(handling_unit__is_synthetic=True),

@@ -50,6 +50,23 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     ),
     (_("服务事项"), "cases:catalog", "card-checklist", "cases.view_catalog", "/cases/catalog/"),
     (_("工单统计"), "cases:statistics", "graph-up", "cases.statistics", "/cases/statistics/"),
+    (_("服务设施"), "facilities:facility_list", "buildings", "facilities.view", "/facilities/"),
+    (_("生活圈覆盖"), "facilities:coverage", "geo-alt", "facilities.view", "/facilities/coverage/"),
+    (_("设施导入"), "facilities:imports", "upload", "facilities.import", "/facilities/imports/"),
+    (
+        _("社区建筑面积"),
+        "facilities:floor_areas",
+        "rulers",
+        "facilities.view",
+        "/facilities/floor-areas/",
+    ),
+    (
+        _("候选场地"),
+        "facilities:candidate_sites",
+        "pin-map",
+        "facilities.view",
+        "/facilities/candidate-sites/",
+    ),
     (
         _("Open311 对接"),
         "cases:open311_clients",

@@ -1,0 +1,1 @@
+"""Forms of the facilities app, one module per feature."""

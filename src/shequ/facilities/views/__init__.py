@@ -1,0 +1,1 @@
+"""Pages of the facilities app, one module per feature (ADR 0013)."""
