@@ -458,3 +458,48 @@ def test_resident_submits_online_and_rates_the_closed_case(
     page.screenshot(path=str(ARTIFACTS / "kiosk-describe.png"), full_page=True)
     context.close()
     assert not problems, problems
+
+
+def _gaps(page: Any) -> int:
+    return int(page.inner_text("[data-measure=gaps]").strip().replace(",", ""))
+
+
+def test_an_official_finds_a_gap_sites_a_day_care_centre_and_the_coverage_updates(
+    server: dict[str, Any], browser: Any
+) -> None:
+    """Issue #5's "done when": the county official opens the living-circle map (the quarter-hour
+    elderly-care circle's day-care centres by default), sees the estates without one, asks where to put
+    one, registers a facility at the first suggestion, and the coverage is computed again."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = server["base"]
+    official = next(a for a in server["accounts"] if a["role"] == "county_official")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    _sign_in(page, base, official)
+    page.goto(f"{base}/facilities/coverage/")
+    assert "一刻钟养老服务圈" in page.inner_text("#headline")
+    before = _gaps(page)
+    assert before > 0 and page.locator("#gaps-table tbody tr").count() > 0
+    page.wait_for_selector("#coverage-map[data-estates-drawn]")
+    assert int(page.get_attribute("#coverage-map", "data-estates-drawn") or 0) > 0
+    assert _axe_violations(page) == []
+
+    page.fill("input[name=sites]", "1")
+    page.click("main form[aria-label] button[type=submit]")
+    page.wait_for_load_state()
+    site = page.locator("#sites-table tbody tr").first
+    added = int(site.locator("td").nth(1).inner_text())
+    assert added > 0
+    page.screenshot(path=str(ARTIFACTS / "coverage-siting.png"), full_page=True)
+    site.locator("a", has_text="在此登记设施").click()
+    page.wait_for_load_state()
+    assert page.eval_on_selector("select[name=category]", "e => e.value") == "elderly_day_care"
+    page.fill("input[name=name]", "新建老年人日间照料中心")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert "已登记设施" in page.inner_text("main"), page.inner_text("main")[:800]
+
+    page.goto(f"{base}/facilities/coverage/")
+    after = _gaps(page)
+    assert after < before, (before, after)
+    context.close()
