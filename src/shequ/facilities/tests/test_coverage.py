@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from shequ.facilities import network, synthetic
@@ -468,3 +469,25 @@ def test_the_requirement_shown_is_the_one_selected(world: World, town: dict[str,
     req = _day_care_circle()
     body = html(client_for(world.users["county_official"]).get(MAP))
     assert f'<option value="{req.circle_id}:{req.category}" selected>' in body
+
+
+def test_a_failed_run_keeps_the_last_results_and_tells_the_analysts(
+    world: World, town: dict[str, Any]
+) -> None:
+    first = _compute(world)
+    # A damaged network (re-imported, so no process has it decoded already).
+    WalkingNetwork.objects.filter(is_active=True).update(
+        data=b"not a network", imported_at=timezone.now()
+    )
+    (run,) = computing.request_refresh(reason="test", region=world.regions["320300"], enqueue=False)
+    assert computing.run_coverage(run_id=run.pk) is None
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.finished_at is not None
+    assert EstateAccess.objects.filter(run=run).count() == 0  # nothing half-written
+    official = client_for(world.users["county_official"])
+    body = html(official.get(MAP, {"region": "320302"}))
+    assert "的重新计算失败，本页仍显示上一次的结果" in body
+    assert first.finished_at is not None
+    assert timezone.localtime(first.finished_at).strftime("%Y-%m-%d %H:%M") in body
+    assert "生活圈覆盖重新计算失败" in html(official.get("/"))
+    assert computing.run_coverage(run_id=run.pk) is None  # a finished run is never taken again
