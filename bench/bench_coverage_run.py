@@ -1,7 +1,7 @@
 """A whole coverage run through the database (issue #5, L2), on PostgreSQL: what a city's refresh costs.
 
 ``bench_coverage.py`` times the engine alone; this times ``actions.coverage.run_coverage`` end to end
-on the same scale: a city of 250 communities with 20 000 estates, 5 000 facilities in 12 categories
+on the same scale: a city of 225 communities (a 15 × 15 grid) with 20 000 estates, 5 000 facilities in 12 categories
 and the platform's standard (five circles, 25 requirements), on a 250 000-node synthetic network stored
 as a ``WalkingNetwork``. Phases, each timed inside one run (median of ``--rounds`` runs):
 
@@ -35,7 +35,7 @@ import _common
 
 CENTRE = (34.2610, 117.1849)
 SIDE_M = 39_920.0
-COMMUNITIES = 250
+COMMUNITIES = 225
 ESTATES = 20_000
 CATEGORY_SIZES = [1500, 1000, 700, 500, 400, 300, 200, 150, 100, 80, 50, 20]
 
