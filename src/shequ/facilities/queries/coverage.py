@@ -13,11 +13,11 @@ facility its circles require, 0 when none does.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -153,70 +153,65 @@ class RegionCoverage:
         return None if share is None else round(share * 100, 1)
 
 
-def _child_of(
-    region: Region, communities: dict[int, str], children: Sequence[Region]
-) -> dict[int, Region]:
-    """Each community id under ``region`` → the child of ``region`` it lies in (itself for a community)."""
-    mapping: dict[int, Region] = {}
-    for community_id, path in communities.items():
-        for child in children:
-            if path.startswith(child.path):
-                mapping[community_id] = child
-                break
-    return mapping
+def _share(row: dict[str, Any]) -> Share:
+    return Share(
+        households=row["households"] or 0,
+        covered_households=row["covered_households"] or 0,
+        elderly=row["elderly"] or 0,
+        covered_elderly=row["covered_elderly"] or 0,
+        estates=row["estates"],
+        covered_estates=row["covered_estates"],
+    )
+
+
+SHARE_SUMS = {
+    "households": Sum("estate__households"),
+    "covered_households": Sum("estate__households", filter=Q(covered=True)),
+    "elderly": Sum("estate__elderly"),
+    "covered_elderly": Sum("estate__elderly", filter=Q(covered=True)),
+    "estates": Count("id"),
+    "covered_estates": Count("id", filter=Q(covered=True)),
+}
 
 
 def summary(
     user: Any, region: Region, run: CoverageRun
 ) -> tuple[RegionCoverage, list[RegionCoverage]]:
-    """Coverage of ``region`` and of each of its children, per requirement and overall."""
-    rows = (
-        EstateAccess.objects.filter(
-            run=run, circle__isnull=False, estate__in=_estates(user, run, region)
-        )
-        .values("estate__community_id", "estate__community__path", "circle_id", "category")
-        .annotate(
-            households=Sum("estate__households"),
-            covered_households=Sum("estate__households", filter=Q(covered=True)),
-            elderly=Sum("estate__elderly"),
-            covered_elderly=Sum("estate__elderly", filter=Q(covered=True)),
-            estates=Count("id"),
-            covered_estates=Count("id", filter=Q(covered=True)),
-        )
-        .order_by()
-    )
-    if region.level == Level.COMMUNITY:
-        children: list[Region] = []
-    else:
+    """Coverage of ``region`` and of each of its children, per requirement and overall: one grouped
+    query, by the child each estate's community lies in (a child's path is the first characters of
+    its communities' paths; siblings' paths have one length, as their codes do)."""
+    children: list[Region] = []
+    if region.level != Level.COMMUNITY:
         children = list(
             scoped(Region.objects.filter(parent=region).defer("geometry"), user, PERM).order_by(
                 "code"
             )
         )
     total = RegionCoverage(region=region)
-    per_child = {child.pk: RegionCoverage(region=child) for child in children}
-    found: list[dict[str, Any]] = list(rows)
-    child_of = _child_of(
-        region, {r["estate__community_id"]: r["estate__community__path"] for r in found}, children
+    per_child = {child.path: RegionCoverage(region=child) for child in children}
+    found = EstateAccess.objects.filter(
+        run=run, circle__isnull=False, estate__in=_estates(user, run, region)
     )
-    for row in found:
-        share = Share(
-            households=row["households"] or 0,
-            covered_households=row["covered_households"] or 0,
-            elderly=row["elderly"] or 0,
-            covered_elderly=row["covered_elderly"] or 0,
-            estates=row["estates"],
-            covered_estates=row["covered_estates"],
-        )
+    lengths = {len(child.path) for child in children}
+    if len(lengths) == 1:
+        (length,) = lengths
+        grouped = found.annotate(part=Substr("estate__community__path", 1, length))
+    else:  # siblings whose codes differ in length: group by community, roll up here
+        grouped = found.annotate(part=F("estate__community__path"))
+    rows = grouped.values("part", "circle_id", "category").annotate(**SHARE_SUMS).order_by()
+    for row in rows:
+        share = _share(row)
         key = (row["circle_id"], row["category"])
         targets = [total]
-        child = child_of.get(row["estate__community_id"])
+        child = per_child.get(row["part"]) or next(
+            (per_child[p] for p in per_child if row["part"].startswith(p)), None
+        )
         if child is not None:
-            targets.append(per_child[child.pk])
+            targets.append(child)
         for target in targets:
             target.by_requirement.setdefault(key, Share()).add(share)
             target.overall.add(share)
-    return total, [per_child[c.pk] for c in children]
+    return total, list(per_child.values())
 
 
 # --- Estates for the map and the table -----------------------------------------------------------
@@ -256,8 +251,22 @@ def estate_rows(
         "estate__community__code",
         "estate__estate__centre_lat", "estate__estate__centre_lng", "estate__households",
         "estate__elderly", "distance_m", "covered", "unreachable", "facility__name", "facility_id",
+        "facility__community__path",
     )  # fmt: skip
-    return [EstateRow(*row[:11], facility=row[11] or "", facility_id=row[12]) for row in values]
+    sees = _sees(user)
+    return [
+        EstateRow(*row[:11], facility=row[11] or "", facility_id=row[12])
+        if row[12] is None or sees(row[13])
+        else EstateRow(*row[:11], facility=gettext("辖区外的设施"), facility_id=None)
+        for row in values
+    ]
+
+
+def _sees(user: Any) -> Any:
+    """Whether ``user`` may see a facility at this community path: the nearest facility of an estate
+    may lie across the border of the user's jurisdiction, and is then named only as such."""
+    where = user.jurisdiction(PERM)
+    return lambda path: where.covers_path(path) or path in where.grid_community_paths
 
 
 def facilities_on_map(user: Any, region: Region, category: str) -> list[dict[str, Any]]:
@@ -306,18 +315,18 @@ def export_workbook(user: Any, run: CoverageRun, region: Region) -> tuple[bytes,
                      "elderly", "is_rural")
     )  # fmt: skip
     access: dict[int, dict[tuple[int | None, str], tuple[Any, ...]]] = {}
-    for estate_id, circle_id, category, distance, covered, unreachable, facility in (
+    sees = _sees(user)
+    outside = gettext("辖区外的设施")
+    for estate_id, circle_id, category, distance, covered, unreachable, facility, where in (
         EstateAccess.objects.filter(run=run, estate__in=_estates(user, run, region))
         .values_list("estate_id", "circle_id", "category", "distance_m", "covered", "unreachable",
-                     "facility__name")
+                     "facility__name", "facility__community__path")
         .iterator(chunk_size=5000)
     ):  # fmt: skip
+        shown = facility if facility is None or sees(where) else outside
         access.setdefault(estate_id, {})[(circle_id, category)] = (
-            distance,
-            covered,
-            unreachable,
-            facility,
-        )
+            distance, covered, unreachable, shown,
+        )  # fmt: skip
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("生活圈覆盖"))
     sheet.append(safe_row(_export_header(run, region)))

@@ -254,14 +254,14 @@ def test_the_done_when_story_gaps_siting_a_new_facility_and_the_coverage_updates
     data = json.loads(
         body.split('id="coverage-data" type="application/json">', 1)[1].split("</script>")[0]
     )
-    (site,) = data["sites"]
-    assert site["households"] == 5  # the site covers E002's five households
+    ((_rank, site_lat, site_lng, households, _premises),) = data["sites"]
+    assert households == 5  # the site covers E002's five households
 
     with django_capture_on_commit_callbacks(execute=True):
         register_facility(
             community=world.regions[HOME["community"]], by=world.users["community_staff"],
             category=FacilityCategory.ELDERLY_DAY_CARE, name="新建日间照料中心",
-            lat=site["lat"], lng=site["lng"],
+            lat=site_lat, lng=site_lng,
         )  # fmt: skip
     latest = CoverageRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at").first()
     assert latest is not None
@@ -491,3 +491,31 @@ def test_a_failed_run_keeps_the_last_results_and_tells_the_analysts(
     assert timezone.localtime(first.finished_at).strftime("%Y-%m-%d %H:%M") in body
     assert "生活圈覆盖重新计算失败" in html(official.get("/"))
     assert computing.run_coverage(run_id=run.pk) is None  # a finished run is never taken again
+
+
+def test_a_nearest_facility_across_the_border_is_not_named(
+    world: World, town: dict[str, Any]
+) -> None:
+    """E001's nearest meal point belongs to the other county: the home township sees that there is
+    one and how far, not whose it is; the city sees its name."""
+    lat, lng = north(0, 300)
+    register_facility(
+        community=world.regions[OTHER_COUNTY_COMMUNITY], by=None,
+        category=FacilityCategory.MEAL_POINT, name="邻县长者食堂", lat=lat, lng=lng,
+    )  # fmt: skip
+    _compute(world)
+    req = CircleRequirement.objects.get(circle__code="elderly_quarter_hour", category="meal_point")
+    query = {"region": HOME["community"], "requirement": f"{req.circle_id}:{req.category}"}
+    township = client_for(world.users["township_staff"])
+    for url in (MAP, TABLE):
+        body = html(township.get(url, query))
+        assert "邻县长者食堂" not in body and "辖区外的设施" in body
+    exported = township.get(EXPORT, {"region": HOME["community"]}).content
+    sheet = load_workbook(io.BytesIO(exported)).active
+    cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row}
+    assert "邻县长者食堂" not in cells and "辖区外的设施" in cells
+    api = township.get(
+        f"{API}/estates", {**query, "circle": req.circle_id, "category": req.category}
+    )
+    assert "邻县长者食堂" not in api.content.decode("unicode_escape")
+    assert "邻县长者食堂" in html(client_for(world.users["city_official"]).get(TABLE, query))

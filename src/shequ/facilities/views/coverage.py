@@ -55,20 +55,20 @@ def _chosen(request: HttpRequest) -> tuple[CoverageForm, Region, Any]:
 def _map_data(
     rows: list[queries.EstateRow], facilities: list[dict[str, Any]], sites: Any
 ) -> dict[str, Any]:
+    """What the map draws, compact (a county has thousands of estates): each estate as
+    ``[lat, lng, households, distance or null, state, name, nearest facility]`` with state 0 covered,
+    1 not covered, 2 unreachable; each facility as ``[lat, lng, name]``."""
     return {
         "estates": [
-            {
-                "name": r.name, "lat": r.lat, "lng": r.lng, "households": r.households,
-                "distance": r.distance_m, "covered": r.covered, "unreachable": r.unreachable,
-                "facility": r.facility,
-            }
+            [r.lat, r.lng, r.households,
+             None if r.distance_m is None else round(r.distance_m),
+             2 if r.unreachable else 0 if r.covered else 1, r.name, r.facility]
             for r in rows
             if r.lat is not None and r.lng is not None
         ],
-        "facilities": facilities,
+        "facilities": [[f["lat"], f["lng"], f["name"]] for f in facilities],
         "sites": [
-            {"rank": s.rank, "lat": s.lat, "lng": s.lng, "households": s.households,
-             "premises": s.premises}
+            [s.rank, s.lat, s.lng, s.households, s.premises]
             for s in (sites.sites if sites else [])
         ],
     }  # fmt: skip

@@ -7,24 +7,22 @@
 (function () {
   "use strict";
 
+  // An estate is [lat, lng, households, distance or null, state, name, nearest facility];
+  // state 0 covered, 1 not covered, 2 unreachable (views/coverage.py, _map_data).
+  var STATES = ["covered", "gap", "unreachable"];
   var COLOURS = { covered: "#198754", gap: "#dc3545", unreachable: "#212529" };
 
   function text(box, name) {
     return box.getAttribute("data-" + name) || "";
   }
 
-  function estateState(estate) {
-    if (estate.unreachable) { return "unreachable"; }
-    return estate.covered ? "covered" : "gap";
-  }
-
   function estateTip(box, estate) {
-    var distance = estate.unreachable ? text(box, "unreachable")
-      : estate.distance === null ? text(box, "far")
-      : Math.round(estate.distance) + " " + text(box, "metres");
-    var parts = [estate.name, text(box, estateState(estate) === "gap" ? "gap" : estateState(estate)),
-      estate.households + " " + text(box, "households"), distance];
-    if (estate.facility) { parts.push(estate.facility); }
+    var state = STATES[estate[4]];
+    var distance = state === "unreachable" ? text(box, "unreachable")
+      : estate[3] === null ? text(box, "far")
+      : estate[3] + " " + text(box, "metres");
+    var parts = [estate[5], text(box, state), estate[2] + " " + text(box, "households"), distance];
+    if (estate[6]) { parts.push(estate[6]); }
     return parts.join(" · ");
   }
 
@@ -43,27 +41,29 @@
     }
     var bounds = [];
     data.estates.forEach(function (estate) {
-      var state = estateState(estate);
-      L.circleMarker([estate.lat, estate.lng], {
-        radius: 4 + Math.min(8, Math.sqrt(estate.households) / 4),
+      var state = STATES[estate[4]];
+      L.circleMarker([estate[0], estate[1]], {
+        radius: 4 + Math.min(8, Math.sqrt(estate[2]) / 4),
         color: COLOURS[state], weight: 2, fillOpacity: state === "covered" ? 0.35 : 0.6
       }).addTo(map).bindTooltip(estateTip(box, estate));
-      bounds.push([estate.lat, estate.lng]);
+      bounds.push([estate[0], estate[1]]);
     });
     data.facilities.forEach(function (facility) {
+      var lat = facility[0], lng = facility[1];
       L.rectangle(
-        [[facility.lat - 0.0004, facility.lng - 0.0005], [facility.lat + 0.0004, facility.lng + 0.0005]],
+        [[lat - 0.0004, lng - 0.0005], [lat + 0.0004, lng + 0.0005]],
         { color: "#0d6efd", weight: 2, fillOpacity: 0.7 }
-      ).addTo(map).bindTooltip(text(box, "facility") + " · " + facility.name);
+      ).addTo(map).bindTooltip(text(box, "facility") + " · " + facility[2]);
     });
     data.sites.forEach(function (site) {
-      L.marker([site.lat, site.lng], {
-        icon: L.divIcon({ className: "site-star", html: "★" + site.rank, iconSize: [32, 20] }),
-        keyboard: true, title: text(box, "site") + " " + site.rank
+      var rank = site[0];
+      L.marker([site[1], site[2]], {
+        icon: L.divIcon({ className: "site-star", html: "★" + rank, iconSize: [32, 20] }),
+        keyboard: true, title: text(box, "site") + " " + rank
       }).addTo(map).bindTooltip(
-        text(box, "site") + " " + site.rank + " · +" + site.households + " " + text(box, "households")
+        text(box, "site") + " " + rank + " · +" + site[3] + " " + text(box, "households")
       );
-      bounds.push([site.lat, site.lng]);
+      bounds.push([site[1], site[2]]);
     });
     if (bounds.length) {
       map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
