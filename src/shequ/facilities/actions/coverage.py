@@ -32,7 +32,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -105,8 +105,6 @@ def request_refresh(
 def refresh_now(*, region: Region, by: Any) -> CoverageRun:
     """The on-demand rebuild a planner asks for from the coverage page."""
     if by is not None and not by.has_permission(FacilitiesPerm.ANALYSE):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("您没有此项权限。"))
     with transaction.atomic():
         (run,) = request_refresh(reason=_("手动重新计算"), region=region, by=by)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -60,13 +61,17 @@ def latest_run(region: Region) -> CoverageRun | None:
     )
 
 
+# A run still "running" after this long lost its worker; the next request starts another.
+STALE_AFTER = timedelta(minutes=30)
+
+
 def pending_run(region: Region) -> CoverageRun | None:
+    """A run of the city waiting or being computed (not one whose worker died)."""
     root = root_of(region)
-    return (
-        CoverageRun.objects.filter(region=root, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-        .order_by("requested_at")
-        .first()
+    alive = Q(status=RunStatus.QUEUED) | Q(
+        status=RunStatus.RUNNING, started_at__gte=timezone.now() - STALE_AFTER
     )
+    return CoverageRun.objects.filter(alive, region=root).order_by("requested_at").first()
 
 
 def last_failure(region: Region, after: CoverageRun | None) -> CoverageRun | None:
@@ -232,6 +237,7 @@ class EstateRow:
     unreachable: bool
     facility: str
     facility_id: int | None
+    community_path: str = ""
 
 
 def estate_rows(
@@ -251,13 +257,17 @@ def estate_rows(
         "estate__community__code",
         "estate__estate__centre_lat", "estate__estate__centre_lng", "estate__households",
         "estate__elderly", "distance_m", "covered", "unreachable", "facility__name", "facility_id",
-        "facility__community__path",
+        "facility__community__path", "estate__community__path",
     )  # fmt: skip
     sees = _sees(user)
+    outside = gettext("辖区外的设施")
     return [
-        EstateRow(*row[:11], facility=row[11] or "", facility_id=row[12])
-        if row[12] is None or sees(row[13])
-        else EstateRow(*row[:11], facility=gettext("辖区外的设施"), facility_id=None)
+        EstateRow(
+            *row[:11],
+            facility=(row[11] or "") if row[12] is None or sees(row[13]) else outside,
+            facility_id=row[12] if row[12] is None or sees(row[13]) else None,
+            community_path=row[14],
+        )
         for row in values
     ]
 

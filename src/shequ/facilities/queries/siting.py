@@ -18,10 +18,16 @@ from scipy.spatial import cKDTree
 
 from shequ.core.scoping import scoped
 from shequ.facilities import geo, siting
-from shequ.facilities.models import CandidateSite, CircleRequirement, CoverageRun, Method
+from shequ.facilities.models import (
+    CandidateSite,
+    CircleRequirement,
+    CoverageRun,
+    Method,
+    WalkingNetwork,
+)
 from shequ.facilities.permissions import FacilitiesPerm
 from shequ.facilities.queries.coverage import EstateRow, estate_rows
-from shequ.facilities.queries.networks import graph_of
+from shequ.facilities.queries.networks import active_networks, graph_of
 from shequ.territory.models import Region
 
 MAX_SITES = 20
@@ -65,19 +71,21 @@ def suggest_sites(
 ) -> Siting:
     k = max(1, min(int(k), MAX_SITES))
     demand = [row for row in estate_rows(user, run, region, req, gaps_only=True) if row.households]
-    method = run.method
     premises = _premises(user, region) if use_premises else []
-    empty = Siting([], sum(r.households for r in demand), method, bool(premises))
+    empty = Siting([], sum(r.households for r in demand), run.method, bool(premises))
     if not demand or (use_premises and not premises):
         return empty
     lat = np.array([r.lat for r in demand])
     lng = np.array([r.lng for r in demand])
     weights = np.array([r.households for r in demand], dtype=np.float64)
     radius = float(req.circle.service_radius_m)
-    if run.method == Method.NETWORK and run.network is not None:
-        picks = _on_network(run, lat, lng, weights, radius, k, premises)
+    walking = _network_for(run, demand)
+    if walking is not None:
+        picks = _on_network(walking, lat, lng, weights, radius, k, premises)
+        method = Method.NETWORK
     else:
         picks = _straight_line(run, lat, lng, weights, radius, k, premises)
+        method = Method.STRAIGHT_LINE
     sites = []
     for rank, (site_lat, site_lng, covered, name) in enumerate(picks, start=1):
         estates = [demand[i] for i in covered]
@@ -98,8 +106,19 @@ def suggest_sites(
 Pick = tuple[float, float, list[int], str]
 
 
+def _network_for(run: CoverageRun, demand: list[EstateRow]) -> WalkingNetwork | None:
+    """The network every estate in demand was measured on (the deepest active one holding them
+    all), or None: then siting is estimated in straight lines, as those estates were."""
+    if run.method != Method.NETWORK:
+        return None
+    for walking in active_networks(run.region):
+        if all(row.community_path.startswith(walking.region.path) for row in demand):
+            return walking
+    return None
+
+
 def _on_network(
-    run: CoverageRun,
+    walking: WalkingNetwork,
     lat: np.ndarray,
     lng: np.ndarray,
     weights: np.ndarray,
@@ -107,8 +126,7 @@ def _on_network(
     k: int,
     premises: list[CandidateSite],
 ) -> list[Pick]:
-    assert run.network is not None
-    graph = graph_of(run.network)
+    graph = graph_of(walking)
     nodes, offsets = graph.snap(lat, lng)
     if premises:
         cand_nodes, cand_offsets = graph.snap([p.lat for p in premises], [p.lng for p in premises])

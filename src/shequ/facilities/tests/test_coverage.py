@@ -519,3 +519,24 @@ def test_a_nearest_facility_across_the_border_is_not_named(
     )
     assert "邻县长者食堂" not in api.content.decode("unicode_escape")
     assert "邻县长者食堂" in html(client_for(world.users["city_official"]).get(TABLE, query))
+
+
+def test_siting_without_a_network_uses_straight_lines_and_says_so(
+    world: World, town: dict[str, Any]
+) -> None:
+    """The other county has no street network: its estates are measured, and sites suggested, in
+    straight lines × the detour factor, and the page says so."""
+    other = town["estates"][OTHER_COUNTY_COMMUNITY + "001"]
+    _households(world, other, 4)
+    _compute(world)
+    req = _day_care_circle()
+    city = client_for(world.users["city_official"])
+    query = {"region": "320303", "requirement": f"{req.circle_id}:{req.category}", "sites": 1}
+    body = html(city.get(MAP, query))
+    assert "没有步行路网，按直线距离估算" in body
+    data = json.loads(
+        body.split('id="coverage-data" type="application/json">', 1)[1].split("</script>")[0]
+    )
+    ((_rank, lat, lng, households, _premises),) = data["sites"]
+    assert households == 4
+    assert (lat, lng) == (round(other.centre_lat, 6), round(other.centre_lng, 6))

@@ -108,7 +108,6 @@ def coverage_map(request: HttpRequest) -> HttpResponse:
             )  # fmt: skip
         key = (requirement.circle_id, requirement.category)
         context.update(
-            rows=rows,
             gaps=[r for r in rows if not r.covered][:GAP_ROWS],
             gap_count=sum(1 for r in rows if not r.covered),
             gap_households=sum(r.households for r in rows if not r.covered),
