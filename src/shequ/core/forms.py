@@ -1,4 +1,5 @@
-"""Form conventions: Bootstrap classes and accessible error wiring, applied once for every form."""
+"""Form conventions: Bootstrap classes and accessible error wiring, applied once for every form; and the
+forms every spreadsheet import page shares."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
+
+from shequ.core import spreadsheets
 
 
 class StyledForm(forms.Form):
@@ -45,3 +49,35 @@ def apply_action_errors(form: forms.Form, exc: ValidationError) -> None:
         return
     for key, errors in exc.message_dict.items():
         form.add_error(key if key in form.fields else None, errors)
+
+
+class SpreadsheetUploadForm(StyledForm):
+    """The upload of a spreadsheet import: where the rows go and the file. Each app declares the
+    ``region`` field in its own words and picks its initial choice; ``regions`` are the places the user
+    may import into."""
+
+    file = forms.FileField(
+        label=gettext_lazy("表格文件"),
+        help_text=gettext_lazy("Excel（.xlsx）或 CSV 文件，请使用导入模板。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )
+    field_order = ("region", "file")
+
+    def __init__(self, *args: Any, regions: Any, too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+        # The upload handler stopped reading a file over the limit: say so, not "required".
+        self.too_large = too_large
+        if too_large:
+            self.fields["file"].required = False
+
+    def clean_file(self) -> Any:
+        if self.too_large:
+            raise forms.ValidationError(
+                spreadsheets.too_large_message(None, spreadsheets.max_bytes())
+            )
+        return self.cleaned_data["file"]
+
+    def add_action_errors(self, exc: ValidationError) -> None:
+        """The import's refusal of the upload, under the field it names (``apply_action_errors``)."""
+        apply_action_errors(self, exc)

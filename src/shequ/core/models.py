@@ -1,4 +1,5 @@
-"""Shared-kernel tables: the audit trail, the holiday calendar and notifications."""
+"""Shared-kernel tables: the audit trail, the holiday calendar and notifications; and the fields every
+spreadsheet import job has (``AbstractImportJob``, no table of its own)."""
 
 from __future__ import annotations
 
@@ -158,3 +159,72 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.destination_masked} {self.status}"
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("全部无误才导入")
+    GOOD_ROWS = "good_rows", _("只导入无误的行")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("已上传")
+    CHECKING = "checking", _("检查中")
+    CHECKED = "checked", _("已检查")
+    IMPORTING = "importing", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class AbstractImportJob(models.Model):
+    """One uploaded spreadsheet, from dry run to import (``core.import_jobs``), whatever its rows are.
+
+    The upload is kept sealed on disk (``stored_name`` under the import's folder) only until the job
+    ends. Errors name rows, columns and reasons — never the values. A concrete job adds ``region``, the
+    place its rows may go (a foreign key to ``territory.Region``; core names no app), and
+    ``scope_region_field = "region"``.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_size = models.BigIntegerField(_("文件大小"), default=0)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    stored_name = models.CharField(max_length=80, blank=True)
+    format = models.CharField(_("格式"), max_length=8, choices=ImportFormat.choices)
+    encoding = models.CharField(_("编码"), max_length=20, blank=True)
+    mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    checked_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
+    bad_rows = models.PositiveIntegerField(_("有误行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    # [{"row": 12, "column": "纬度", "message": "..."}], capped; ``bad_rows`` has the full count.
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    failure = models.CharField(_("失败原因"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name

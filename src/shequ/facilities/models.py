@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from shequ.registry.models import ImportFormat, ImportMode, ImportStatus
+from shequ.core.models import AbstractImportJob
 from shequ.territory.models import Estate, Region
 
 
@@ -484,13 +484,12 @@ class CandidateSite(models.Model):
 # --- Imports (facility spreadsheet import) ---
 
 
-class FacilityImport(models.Model):
+class FacilityImport(AbstractImportJob):
     """One uploaded spreadsheet of facilities, from dry run to import (``actions.imports``).
 
-    The states, modes and formats are the registry's (``ImportStatus``, ``ImportMode``,
-    ``ImportFormat``), so both imports read alike. The upload is kept (sealed, ``core.spreadsheets``)
-    under ``stored_name`` only until the job ends. ``region`` is where the rows may go: every row's
-    community must lie under it.
+    Its fields, states, modes and formats are every import job's (``core.models.AbstractImportJob``),
+    so both imports read alike. ``region`` is where the rows may go: every row's community must lie
+    under it.
     """
 
     scope_region_field = "region"
@@ -498,42 +497,7 @@ class FacilityImport(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("导入范围"), on_delete=models.PROTECT, related_name="+"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("导入人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    file_name = models.CharField(_("文件名"), max_length=255)
-    file_size = models.BigIntegerField(_("文件大小"), default=0)
-    file_sha256 = models.CharField(max_length=64, blank=True)
-    stored_name = models.CharField(max_length=80, blank=True)
-    format = models.CharField(_("格式"), max_length=8, choices=ImportFormat.choices)
-    encoding = models.CharField(_("编码"), max_length=20, blank=True)
-    mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
-    )
-    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
-    checked_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
-    bad_rows = models.PositiveIntegerField(_("有误行数"), default=0)
-    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
-    created_count = models.PositiveIntegerField(_("新增"), default=0)
-    updated_count = models.PositiveIntegerField(_("更新"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
-    # [{"row": 12, "column": "纬度", "message": "..."}], capped; ``bad_rows`` has the full count.
-    errors = models.JSONField(_("错误"), default=list, blank=True)
-    failure = models.CharField(_("失败原因"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
-    version = models.PositiveIntegerField(default=1)
 
-    class Meta:
+    class Meta(AbstractImportJob.Meta):
         verbose_name = _("设施导入任务")
         verbose_name_plural = _("设施导入任务")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.file_name

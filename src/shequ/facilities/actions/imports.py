@@ -1,22 +1,16 @@
 """Importing facilities from a spreadsheet (issue #5, L1): upload, dry run, import.
 
-The same steps and promises as the registry's import (``registry.actions.imports``):
+The steps, states and promises are every import's (``core.import_jobs``), as in the registry's: the
+upload is stored sealed under ``<var>/facility_imports/``; the dry run lists every bad cell by row,
+column and reason; the user chooses *all or nothing* or *good rows only* (batches of ``BATCH_ROWS``,
+checkpointed, resumed after the last one). What is the facilities' is here:
 
-1. ``start_import`` stores the upload (sealed, ``core.spreadsheets``) under ``<var>/facility_imports/``
-   and queues the dry run. A file that is not a spreadsheet, or too large, is refused at once.
-2. The dry run (``run_check``, in the background) reads every row, checks it with the facility form's
-   own rules (``actions.clean_facility``), and lists every bad cell by row, column and reason. It
-   predicts what the import will create, update and leave unchanged, and leaves a side file for the
-   import: per row, the facility it matched (id and version) and whether it is bad.
-3. ``begin_import`` (the user chooses the mode) queues ``run_import``:
-   - *all or nothing* is refused unless the dry run found no bad row, and writes in one transaction:
-     any problem found on the way and nothing is written;
-   - *good rows only* skips the bad rows and commits in batches of ``BATCH_ROWS``, checkpointing
-     ``processed_rows`` with each batch, so an import whose worker died continues after its last
-     batch (``resume_import``).
-   Every row is checked again under a lock of its community (the registry of facilities may have
-   changed since the dry run), and a facility edited or registered by someone else after the dry run
-   is not overwritten: the row is skipped (or, all or nothing, the import refused).
+- The dry run checks every row with the facility form's own rules (``actions.clean_facility``),
+  predicts what the import will create, update and leave unchanged, and leaves a side file for the
+  import: per row, the facility it matched (id and version) and whether it is bad.
+- Every row is checked again under a lock of its community (the registry of facilities may have
+  changed since the dry run), and a facility edited or registered by someone else after the dry run
+  is not overwritten: the row is skipped (or, all or nothing, the import refused).
 
 Rows are matched within their community by 设施编码 (``external_code``) when given — a code not yet
 known adopts the one facility of that category and name that has no code — otherwise by category and
@@ -25,43 +19,40 @@ name. So importing the same file again changes nothing. A blank cell leaves the 
 filled replaces the week (a blank day is closed). Facilities are written in bulk, producing exactly the
 rows ``register_facility`` / ``update_facility`` would, with one audit event per step, none per row;
 an import that changed facilities asks once for a coverage refresh when it commits.
-
-States move through ``IMPORT_WORKFLOW`` (conditional updates): two clicks cannot start an import twice,
-and a worker that finds the job's version moved on (cancelled, or resumed by another worker) stops
-without writing its batch.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import logging
-import os
-import secrets
 import struct
 import unicodedata
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shequ.core import audit, calendar, spreadsheets
-from shequ.core.models import AuditOutcome
+from shequ.core import spreadsheets
+from shequ.core.import_jobs import (
+    CREATED,
+    MAX_ERRORS,
+    UNCHANGED,
+    UPDATED,
+    Aborted,
+    Applied,
+    Importer,
+)
 from shequ.core.scoping import require_place
 from shequ.core.spreadsheets import Column, SpreadsheetError
-from shequ.core.tasks import enqueue
 from shequ.core.text import enumerate_items
-from shequ.core.workflow import Transition, Workflow
 from shequ.facilities import hours, tasks
 from shequ.facilities.actions import FACILITY_FIELDS, clean_facility
 from shequ.facilities.models import (
@@ -72,39 +63,10 @@ from shequ.facilities.models import (
     FacilityStatus,
 )
 from shequ.facilities.permissions import FacilitiesPerm
-from shequ.registry.models import ImportFormat, ImportMode, ImportStatus
 from shequ.territory.models import Level, Region
 
-logger = logging.getLogger(__name__)
-
 BATCH_ROWS = 500  # rows a transaction of the good-rows import writes
-MAX_ERRORS = 5000  # kept on the job; ``bad_rows`` has the full count
-STALE_AFTER = timedelta(minutes=5)  # no progress for this long: the worker is taken to have died
-ORPHAN_AFTER = timedelta(days=1)  # an upload whose form was never completed
-UPLOAD_CONTEXT = spreadsheets.UPLOAD_CONTEXT
 EXAMPLE_CODE = "示例"  # the template's example row carries this 设施编码 and is never imported
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-# Transitions only the worker fires: no role holds this code, so pages never offer them.
-SYSTEM = "facilities.import_worker"
-
-S = ImportStatus
-IMPORT_WORKFLOW = Workflow(
-    transitions=[
-        Transition("check", (S.UPLOADED,), S.CHECKING, FacilitiesPerm.IMPORT,
-                   gettext_lazy("检查")),
-        Transition("checked", (S.CHECKING,), S.CHECKED, SYSTEM, gettext_lazy("检查完成")),
-        Transition("start", (S.CHECKED,), S.IMPORTING, FacilitiesPerm.IMPORT,
-                   gettext_lazy("开始导入")),
-        Transition("finish", (S.IMPORTING,), S.DONE, SYSTEM, gettext_lazy("导入完成")),
-        Transition("fail", (S.CHECKING, S.IMPORTING), S.FAILED, SYSTEM, gettext_lazy("失败")),
-        Transition("recheck", (S.CHECKING, S.FAILED), S.CHECKING, FacilitiesPerm.IMPORT,
-                   gettext_lazy("重新检查"), style="secondary"),
-        Transition("resume", (S.IMPORTING, S.FAILED), S.IMPORTING, FacilitiesPerm.IMPORT,
-                   gettext_lazy("继续导入")),
-        Transition("cancel", (S.UPLOADED, S.CHECKING, S.CHECKED, S.IMPORTING, S.FAILED),
-                   S.CANCELLED, FacilitiesPerm.IMPORT, gettext_lazy("取消导入"), style="danger"),
-    ]
-)  # fmt: skip
 
 
 # --- The template's columns -------------------------------------------------------------------------
@@ -568,435 +530,7 @@ class DryRun:
         self.finder.close()
 
 
-# --- Files of a job ---------------------------------------------------------------------------------
-
-
-def import_dir() -> Path:
-    return Path(settings.VAR_DIR) / "facility_imports"
-
-
-def _path(job: FacilityImport, suffix: str = "") -> Path:
-    return import_dir() / (job.stored_name + suffix)
-
-
-SIDE_SUFFIXES = ("", ".plan", ".progress", ".scratch")
-
-
-def _delete_files(stored_name: str) -> None:
-    if not stored_name:
-        return
-    for suffix in SIDE_SUFFIXES:
-        (import_dir() / (stored_name + suffix)).unlink(missing_ok=True)
-
-
-def _remove_orphans() -> None:
-    """Uploads left by forms that were never sent on (the handler stores before the form is checked)."""
-    cutoff = calendar.now().timestamp() - ORPHAN_AFTER.total_seconds()
-    folder = import_dir()
-    if not folder.exists():
-        return
-    for path in folder.glob("upload-*"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-
-
-def _open_stored(job: FacilityImport) -> IO[bytes]:
-    try:
-        return spreadsheets.open_encrypted(_path(job), context=UPLOAD_CONTEXT)
-    except FileNotFoundError:
-        raise SpreadsheetError(_("上传的文件已不在服务器上，请重新上传。")) from None
-
-
-def _sheet(job: FacilityImport, stream: IO[bytes]) -> spreadsheets.Sheet:
-    if job.format == ImportFormat.CSV and not job.encoding:
-        job.encoding = spreadsheets.detect_encoding(stream)
-    return spreadsheets.open_sheet(
-        stream, fmt=job.format, columns=columns(), encoding=job.encoding, size=job.file_size
-    )
-
-
-# --- Upload ---------------------------------------------------------------------------------------
-
-
-def _refusal() -> str:
-    return _("您不能向所选的地方导入设施。")
-
-
-def _check_region(by: Any, region: Region) -> None:
-    if by is None:
-        raise PermissionDenied(_("导入须由工作人员发起。"))
-    require_place(by, FacilitiesPerm.IMPORT, region.path, _refusal())
-    require_place(by, FacilitiesPerm.EDIT, region.path, _refusal())
-
-
-def _store(file: Any, path: Path) -> spreadsheets.StoredFile:
-    if isinstance(file, spreadsheets.EncryptedUpload):
-        # Sealed while it arrived (same directory, same context): it only takes the job's name.
-        os.replace(file.stored.path, path)
-        return spreadsheets.StoredFile(path, file.stored.size, file.stored.sha256, file.stored.head)
-    chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
-    return spreadsheets.store_encrypted(
-        chunks, path, context=UPLOAD_CONTEXT, limit=spreadsheets.max_bytes()
-    )
-
-
-def start_import(*, file: Any, by: Any, region: Region) -> FacilityImport:
-    """Store an uploaded spreadsheet and queue its dry run.
-
-    ``region``: where the rows may go (a community, or a region above: each row then names its
-    community). Refused at once: no import and edit rights over ``region``, a file over
-    ``SHEQU_IMPORT_MAX_BYTES``, or content that is not CSV or Excel (.xlsx) — whatever its name.
-    """
-    _check_region(by, region)
-    _remove_orphans()
-    limit = spreadsheets.max_bytes()
-    size = getattr(file, "size", None)
-    if size is not None and size > limit:
-        raise ValidationError({"file": spreadsheets.too_large_message(size, limit)})
-    stored_name = f"{secrets.token_hex(16)}.bin"
-    path = import_dir() / stored_name
-    try:
-        stored = _store(file, path)
-        fmt = spreadsheets.sniff(stored.head)
-        if fmt == ImportFormat.XLSX:
-            with spreadsheets.open_encrypted(path, context=UPLOAD_CONTEXT) as stream:
-                spreadsheets.check_xlsx(stream)
-    except SpreadsheetError as exc:
-        path.unlink(missing_ok=True)
-        raise ValidationError({"file": exc.message}) from None
-    try:
-        with transaction.atomic():
-            job = FacilityImport.objects.create(
-                region=region,
-                created_by=by,
-                file_name=os.path.basename(getattr(file, "name", "") or "upload")[:255],
-                file_size=stored.size,
-                file_sha256=stored.sha256,
-                stored_name=stored_name,
-                format=fmt,
-            )
-            IMPORT_WORKFLOW.fire(job, "check", by=by, updated_at=calendar.now())
-            audit.record("facilities.import_upload", obj=job, actor=by, fields=["file"])
-            enqueue(tasks.check_import, job.pk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return job
-
-
-# --- Steps the user takes -----------------------------------------------------------------------
-
-
-def _last_activity(job: FacilityImport) -> datetime:
-    last = job.updated_at
-    progress_file = _path(job, ".progress") if job.stored_name else None
-    if progress_file is not None and progress_file.exists():
-        stamp = datetime.fromtimestamp(progress_file.stat().st_mtime, tz=last.tzinfo)
-        last = max(last, stamp)
-    return last
-
-
-def is_stale(job: FacilityImport) -> bool:
-    """A job in progress that has not moved for ``STALE_AFTER``: its worker is taken to have died."""
-    return job.status in (S.CHECKING, S.IMPORTING) and (
-        calendar.now() - _last_activity(job) > STALE_AFTER
-    )
-
-
-def _resumable(job: FacilityImport) -> str:
-    """Which transition brings a stopped job back ("recheck", "resume"), or "" if none does."""
-    if not job.stored_name or not _path(job).exists():
-        return ""
-    if job.status in (S.CHECKING, S.IMPORTING) and not is_stale(job):
-        return ""
-    if job.status == S.CHECKING or (job.status == S.FAILED and not job.mode):
-        return "recheck"
-    if job.status in (S.IMPORTING, S.FAILED) and job.mode:
-        return "resume"
-    return ""
-
-
-def available_transitions(job: FacilityImport, user: Any) -> list[Transition]:
-    """What the page offers: ``start`` (with a mode), ``cancel``, and a way back for a stopped job."""
-    resumable = _resumable(job)
-    return [
-        transition
-        for transition in IMPORT_WORKFLOW.available(job, user)
-        if transition.name != "check"
-        and (transition.name not in ("recheck", "resume") or transition.name == resumable)
-    ]
-
-
-def _may_act(job: FacilityImport, by: Any) -> None:
-    require_place(by, FacilitiesPerm.IMPORT, job.region.path, _refusal())
-
-
-def _expect(job: FacilityImport, transition: str) -> None:
-    """The workflow's own answer for a step the job's state does not allow, before other checks."""
-    if job.status not in IMPORT_WORKFLOW.get(transition).sources:
-        raise ValidationError(_("当前状态下不能进行此操作，请刷新页面查看最新状态。"))
-
-
-@transaction.atomic
-def begin_import(*, job: FacilityImport, mode: str, by: Any) -> FacilityImport:
-    """Import a checked file in ``mode`` (all or nothing / good rows only)."""
-    _may_act(job, by)
-    _expect(job, "start")
-    if mode not in ImportMode.values:
-        raise ValidationError({"mode": _("请选择导入方式。")})
-    if mode == ImportMode.ALL_OR_NOTHING and job.bad_rows:
-        raise ValidationError(
-            {
-                "mode": _(
-                    "表格中有 %(count)s 行有误，不能选择“全部无误才导入”。请修改后重新上传，"
-                    "或选择“只导入无误的行”。"
-                )
-                % {"count": job.bad_rows}
-            }
-        )
-    if not (job.created_count + job.updated_count + job.unchanged_count):
-        raise ValidationError({"mode": _("没有可以导入的行。")})
-    if not _path(job).exists():
-        raise ValidationError(_("上传的文件已不在服务器上，请重新上传。"))
-    now = calendar.now()
-    IMPORT_WORKFLOW.fire(
-        job,
-        "start",
-        by=by,
-        mode=mode,
-        started_at=now,
-        updated_at=now,
-        processed_rows=0,
-        created_count=0,
-        updated_count=0,
-        unchanged_count=0,
-    )
-    audit.record("facilities.import_start", obj=job, actor=by, fields=["mode"], reason=mode)
-    enqueue(tasks.run_import, job.pk)
-    return job
-
-
-@transaction.atomic
-def cancel_import(*, job: FacilityImport, by: Any) -> FacilityImport:
-    """Stop a job. A running import stops at its next batch; all or nothing writes nothing at all."""
-    _may_act(job, by)
-    now = calendar.now()
-    IMPORT_WORKFLOW.fire(job, "cancel", by=by, finished_at=now, updated_at=now)
-    audit.record("facilities.import_cancel", obj=job, actor=by, fields=["status"])
-    stored_name = job.stored_name
-    transaction.on_commit(lambda: _delete_files(stored_name))
-    return job
-
-
-@transaction.atomic
-def resume_import(*, job: FacilityImport, by: Any) -> FacilityImport:
-    """Bring back a job whose worker died or that failed on the way: the dry run starts again; an
-    import in good-rows mode continues after its last committed batch, all or nothing starts again."""
-    _may_act(job, by)
-    which = _resumable(job)
-    if not which:
-        if job.status in (S.CHECKING, S.IMPORTING):
-            raise ValidationError(_("该任务仍在进行中，请稍候刷新查看进度。"))
-        raise ValidationError(_("该任务不能继续，请重新上传文件。"))
-    now = calendar.now()
-    if which == "recheck":
-        IMPORT_WORKFLOW.fire(
-            job,
-            "recheck",
-            by=by,
-            failure="",
-            errors=[],
-            bad_rows=0,
-            checked_rows=0,
-            total_rows=0,
-            updated_at=now,
-            finished_at=None,
-        )
-        enqueue(tasks.check_import, job.pk)
-    else:
-        IMPORT_WORKFLOW.fire(job, "resume", by=by, failure="", updated_at=now, finished_at=None)
-        enqueue(tasks.run_import, job.pk)
-    audit.record(f"facilities.import_{which}", obj=job, actor=by, fields=["status"])
-    return job
-
-
-@dataclass(frozen=True)
-class Progress:
-    phase: str  # "check", "import" or ""
-    done: int
-    total: int
-
-    @property
-    def percent(self) -> int:
-        if not self.total:
-            return 0
-        return min(100, int(self.done * 100 / self.total))
-
-
-def progress(job: FacilityImport) -> Progress:
-    """How far a running job has got. An all-or-nothing import commits only at its end, so its
-    progress is read from the side file its worker writes after each batch."""
-    if job.status == S.CHECKING:
-        return Progress("check", job.checked_rows, max(job.total_rows, job.checked_rows))
-    if job.status == S.IMPORTING:
-        done = job.processed_rows
-        if job.mode == ImportMode.ALL_OR_NOTHING and job.stored_name:
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-                done = max(done, int(json.loads(_path(job, ".progress").read_text())["done"]))
-        return Progress("import", done, job.total_rows)
-    return Progress("", job.processed_rows, job.total_rows)
-
-
-# --- The worker -------------------------------------------------------------------------------------
-
-
-class _Superseded(Exception):
-    """The job was cancelled or taken over by another worker: stop, writing nothing more."""
-
-
-class _Aborted(Exception):
-    """All or nothing: a row failed during the import; nothing is written."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _language(job: FacilityImport) -> str:
-    return job.created_by.preferred_language or translation.get_language() or settings.LANGUAGE_CODE
-
-
-def _load(job_id: int) -> FacilityImport | None:
-    return FacilityImport.objects.select_related("region", "created_by").filter(pk=job_id).first()
-
-
-def _claim(job: FacilityImport) -> bool:
-    """Make this worker the job's only one: a worker holding an older version stops at its next batch."""
-    now = calendar.now()
-    updated = FacilityImport.objects.filter(
-        pk=job.pk, status=job.status, version=job.version
-    ).update(version=F("version") + 1, updated_at=now)
-    if updated != 1:
-        return False
-    job.version += 1
-    job.updated_at = now
-    return True
-
-
-def _fire(job: FacilityImport, name: str, **changes: Any) -> None:
-    """A step the worker takes; if the job moved on meanwhile (cancelled, taken over), stop."""
-    try:
-        IMPORT_WORKFLOW.fire(job, name, by=None, **changes)
-    except ValidationError:
-        raise _Superseded from None
-
-
-def _still_ours(job: FacilityImport, **changes: Any) -> None:
-    """Record progress, if the job is still this worker's; otherwise stop (and roll the batch back)."""
-    updated = FacilityImport.objects.filter(
-        pk=job.pk, status=job.status, version=job.version
-    ).update(updated_at=calendar.now(), **changes)
-    if updated != 1:
-        raise _Superseded
-
-
-def _fail(job: FacilityImport, message: str, *, terminal: bool) -> None:
-    """``terminal``: the file cannot be imported as it is, so it is deleted; otherwise it is kept so the
-    job can be resumed."""
-    now = calendar.now()
-    try:
-        with transaction.atomic():
-            IMPORT_WORKFLOW.fire(
-                job,
-                "fail",
-                by=None,
-                failure=message[:300],
-                updated_at=now,
-                finished_at=now if terminal else None,
-            )
-            audit.record(
-                "facilities.import_fail",
-                obj=job,
-                actor=job.created_by,
-                fields=["status"],
-                outcome=AuditOutcome.FAILURE,
-                reason=message,
-            )
-    except ValidationError:
-        return  # cancelled or taken over meanwhile: not this worker's to decide
-    if terminal:
-        _delete_files(job.stored_name)
-
-
-def run_check(*, job_id: int) -> None:
-    """The dry run of a job in ``checking`` (the ``check_import`` task). Safe to run twice."""
-    job = _load(job_id)
-    if job is None or job.status != S.CHECKING or not _claim(job):
-        return
-    with translation.override(_language(job)):
-        dry: DryRun | None = None
-        try:
-            ctx = Context(job)
-            dry = DryRun(ctx, _path(job))
-            with _open_stored(job) as stream:
-                sheet = _sheet(job, stream)
-                for row in _data_rows(sheet):
-                    dry.add(plan_row(ctx, row))
-                    if dry.total % BATCH_ROWS == 0:
-                        fraction = sheet.progress()
-                        estimate = int(dry.total / fraction) if fraction else dry.total
-                        _still_ours(
-                            job,
-                            checked_rows=dry.total,
-                            total_rows=max(estimate, dry.total),
-                            encoding=job.encoding,
-                        )
-            summary = dry.finish()
-            if not summary["total_rows"]:
-                raise SpreadsheetError(_("表格中没有数据行（设施编码为“示例”的示例行不会导入）。"))
-            with transaction.atomic():
-                _fire(job, "checked", encoding=job.encoding, updated_at=calendar.now(), **summary)
-                audit.record(
-                    "facilities.import_check",
-                    obj=job,
-                    actor=job.created_by,
-                    fields=["total_rows", "bad_rows"],
-                )
-        except _Superseded:
-            return
-        except SpreadsheetError as exc:
-            _fail(job, exc.message, terminal=True)
-        except Exception:
-            logger.exception("the dry run of facility import %s stopped", job.pk)
-            _fail(job, _("检查时发生意外错误，可以点击“重新检查”再试一次。"), terminal=False)
-        finally:
-            if dry is not None:
-                dry.close()
-
-
 Item = tuple[spreadsheets.Row, PlanRecord]
-
-
-def _work(job: FacilityImport, stream: IO[bytes], *, after: int) -> Iterator[list[Item]]:
-    """The file's rows again in batches, each paired with its dry-run record, from row ``after`` on."""
-    sheet = _sheet(job, stream)
-    records = read_plan(_path(job, ".plan"))
-    batch: list[Item] = []
-    done = 0
-    for row in _data_rows(sheet):
-        record = next(records, None)
-        if record is None or record.number != row.number:
-            raise SpreadsheetError(_("文件内容与检查时不一致，请重新上传。"))
-        done += 1
-        if done <= after:
-            continue
-        batch.append((row, record))
-        if len(batch) >= BATCH_ROWS:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _conflict() -> str:
@@ -1012,14 +546,12 @@ def _lock_communities(ctx: Context, items: list[Item]) -> None:
     list(Region.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
 
 
-def _apply(
-    ctx: Context, items: list[Item], *, abort: bool
-) -> tuple[dict[str, int], list[dict[str, Any]], int]:
+def _apply(ctx: Context, items: list[Item], *, abort: bool) -> Applied:
     """Check one batch again under lock and write its good rows.
 
     Returns the counts written, the problems found now that the dry run did not see (the registry of
     facilities changed meanwhile), and how many rows they made bad. ``abort``: the first such problem
-    raises ``_Aborted``.
+    raises ``Aborted``.
     """
     _lock_communities(ctx, items)
     ctx.forget_facilities()
@@ -1031,12 +563,7 @@ def _apply(
     def refuse(plan: RowPlan, problems: list[tuple[str, str]]) -> None:
         if abort:
             key, message = problems[0]
-            raise _Aborted(
-                _(
-                    "第%(row)s行“%(column)s”：%(message)s 因选择了“全部无误才导入”，没有导入任何数据。"
-                )
-                % {"row": plan.number, "column": ctx.labels.get(key, ""), "message": message}
-            )
+            raise Aborted.at(plan.number, ctx.labels.get(key, ""), message)
         errors.extend(
             {"row": plan.number, "column": ctx.labels.get(key, ""), "message": str(message)}
             for key, message in problems
@@ -1084,85 +611,38 @@ def _apply(
     return counts, errors, len({error["row"] for error in errors})
 
 
-def _import_good_rows(job: FacilityImport) -> None:
-    ctx = Context(job)
-    wrote = False
-    try:
-        with _open_stored(job) as stream:
-            for items in _work(job, stream, after=job.processed_rows):
-                for attempt in range(3):
-                    try:
-                        with transaction.atomic():
-                            counts, errors, bad = _apply(ctx, items, abort=False)
-                            changes: dict[str, Any] = {
-                                "processed_rows": job.processed_rows + len(items),
-                                "created_count": job.created_count + counts[CREATED],
-                                "updated_count": job.updated_count + counts[UPDATED],
-                                "unchanged_count": job.unchanged_count + counts[UNCHANGED],
-                            }
-                            if errors:
-                                changes["errors"] = (job.errors + errors)[:MAX_ERRORS]
-                                changes["bad_rows"] = job.bad_rows + bad
-                            _still_ours(job, **changes)
-                    except IntegrityError:
-                        # Someone registered a facility with the same code a moment ago: check the
-                        # batch again, which now sees it (and skips the row).
-                        if attempt == 2:
-                            raise
-                        continue
-                    for name, value in changes.items():
-                        setattr(job, name, value)
-                    wrote = wrote or bool(counts[CREATED] or counts[UPDATED])
-                    break
-        now = calendar.now()
-        with transaction.atomic():
-            _fire(job, "finish", finished_at=now, updated_at=now)
-            _after_finish(job)
-    except BaseException:
-        if wrote:  # committed batches changed facilities: coverage follows even if the rest did not
-            _refresh_coverage(job)
-        raise
-    _delete_files(job.stored_name)
+@dataclass
+class _Run:
+    """One import run over a job's file: its rows in batches, each written under lock."""
 
+    job: FacilityImport
+    ctx: Context
 
-def _import_all_or_nothing(job: FacilityImport) -> None:
-    ctx = Context(job)
-    totals = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
-    done = 0
-    # One transaction: the job's row is not touched until the end, so cancelling is never blocked by
-    # it (PostgreSQL) and progress goes to a side file the page reads.
-    with transaction.atomic():
-        with _open_stored(job) as stream:
-            for items in _work(job, stream, after=0):
-                counts, _errors, _bad = _apply(ctx, items, abort=True)
-                for name in totals:
-                    totals[name] += counts[name]
-                done += len(items)
-                _write_progress(job, done)
-                if not FacilityImport.objects.filter(
-                    pk=job.pk, status=S.IMPORTING, version=job.version
-                ).exists():
-                    raise _Superseded
-        now = calendar.now()
-        _fire(
-            job,
-            "finish",
-            processed_rows=done,
-            created_count=totals[CREATED],
-            updated_count=totals[UPDATED],
-            unchanged_count=totals[UNCHANGED],
-            finished_at=now,
-            updated_at=now,
-        )
-        _after_finish(job)
-    _delete_files(job.stored_name)
+    def batches(self, stream: IO[bytes], *, after: int) -> Iterator[tuple[list[Item], int]]:
+        """The file's rows again in batches, each paired with its dry-run record, from row ``after``
+        on."""
+        sheet = IMPORTER.sheet(self.job, stream)
+        records = read_plan(IMPORTER.path(self.job, ".plan"))
+        batch: list[Item] = []
+        done = 0
+        for row in _data_rows(sheet):
+            record = next(records, None)
+            if record is None or record.number != row.number:
+                raise SpreadsheetError(_("文件内容与检查时不一致，请重新上传。"))
+            done += 1
+            if done <= after:
+                continue
+            batch.append((row, record))
+            if len(batch) >= BATCH_ROWS:
+                yield batch, len(batch)
+                batch = []
+        if batch:
+            yield batch, len(batch)
 
-
-def _write_progress(job: FacilityImport, done: int) -> None:
-    target = _path(job, ".progress")
-    partial = target.with_name(target.name + ".tmp")
-    partial.write_text(json.dumps({"done": done}))
-    os.replace(partial, target)
+    def apply(self, batch: list[Item], *, abort: bool, attempt: int) -> Applied:
+        # A retry (someone registered a facility with the same code a moment ago) checks the batch
+        # again, which now sees it and skips the row.
+        return _apply(self.ctx, batch, abort=abort)
 
 
 def _refresh_coverage(job: FacilityImport) -> None:
@@ -1174,65 +654,65 @@ def _refresh_coverage(job: FacilityImport) -> None:
     transaction.on_commit(lambda: coverage.request_refresh(reason=reason, region=region, by=by))
 
 
-def _after_finish(job: FacilityImport) -> None:
-    audit.record(
-        "facilities.import_finish",
-        obj=job,
-        actor=job.created_by,
-        fields=["facilities"],
-        reason=f"created={job.created_count} updated={job.updated_count} "
-        f"unchanged={job.unchanged_count} bad={job.bad_rows}",
+def _refusal() -> str:
+    return _("您不能向所选的地方导入设施。")
+
+
+class _Facilities(Importer[FacilityImport]):
+    model = FacilityImport
+    noun = "facility import"
+    directory = "facility_imports"
+    permission = FacilitiesPerm.IMPORT
+    finish_fields = ("facilities",)
+    check_task = tasks.check_import
+    run_task = tasks.run_import
+    empty_file = gettext_lazy("表格中没有数据行（设施编码为“示例”的示例行不会导入）。")
+    clash_all_or_nothing = gettext_lazy(
+        "导入时有其他人同时登记了相同编码的设施，没有写入任何数据。请点击“继续导入”重新检查并导入。"
     )
-    if job.created_count or job.updated_count:
-        _refresh_coverage(job)
+    clash_good_rows = gettext_lazy(
+        "导入时有其他人同时登记了相同编码的设施。已导入的部分保留，可点击“继续导入”。"
+    )
+    sheet_title = gettext_lazy("服务设施")
+    general_note = gettext_lazy(
+        "每行一个设施。空白的格子不会清除已登记的信息。合并单元格、公式请先取消或改为数值。"
+    )
 
+    def check_region(self, by: Any, region: Region) -> None:
+        """``region``: a community, or a region above it (each row then names its community); the
+        import needs both the import and the edit right there, as every row is written as an edit."""
+        require_place(by, FacilitiesPerm.IMPORT, region.path, _refusal())
+        require_place(by, FacilitiesPerm.EDIT, region.path, _refusal())
 
-def run_import(*, job_id: int) -> None:
-    """The import of a job in ``importing`` (the ``run_import`` task). Safe to run twice: a second run
-    takes the job over, and the first stops at its next batch without writing it."""
-    job = _load(job_id)
-    if job is None or job.status != S.IMPORTING or not _claim(job):
-        return
-    with translation.override(_language(job)):
-        all_or_nothing = job.mode == ImportMode.ALL_OR_NOTHING
-        try:
-            if all_or_nothing:
-                _import_all_or_nothing(job)
-            else:
-                _import_good_rows(job)
-        except _Superseded:
-            return
-        except (_Aborted, SpreadsheetError) as exc:
-            _fail(job, exc.message, terminal=True)
-        except IntegrityError:
-            _fail(
-                job,
-                _(
-                    "导入时有其他人同时登记了相同编码的设施，没有写入任何数据。请点击“继续导入”"
-                    "重新检查并导入。"
-                )
-                if all_or_nothing
-                else _(
-                    "导入时有其他人同时登记了相同编码的设施。已导入的部分保留，可点击“继续导入”。"
-                ),
-                terminal=False,
-            )
-        except Exception:
-            logger.exception("facility import %s stopped", job.pk)
-            _fail(
-                job,
-                _("导入中断，没有写入任何数据。可以点击“继续导入”重新开始。")
-                if all_or_nothing
-                else _("导入中断。已导入的部分会保留，可以点击“继续导入”从中断处继续。"),
-                terminal=False,
-            )
+    def may_act(self, job: FacilityImport, by: Any) -> None:
+        require_place(by, FacilitiesPerm.IMPORT, job.region.path, _refusal())
 
+    def columns(self) -> list[Column]:
+        return columns()
 
-# --- The template -------------------------------------------------------------------------------
+    def dry_run(self, job: FacilityImport, sheet: spreadsheets.Sheet) -> dict[str, Any]:
+        ctx = Context(job)
+        with closing(DryRun(ctx, self.path(job))) as dry:
+            for row in _data_rows(sheet):
+                dry.add(plan_row(ctx, row))
+                if dry.total % BATCH_ROWS == 0:
+                    self.check_progress(job, sheet, dry.total)
+            return dry.finish()
 
+    def run(self, job: FacilityImport) -> _Run:
+        return _Run(job, Context(job))
 
-def _example(community_code: str) -> dict[str, str]:
-    with translation.override("zh-hans"):
+    def after_finish(self, job: FacilityImport) -> None:
+        if job.created_count or job.updated_count:
+            _refresh_coverage(job)
+
+    def after_partial(self, job: FacilityImport) -> None:
+        _refresh_coverage(job)  # committed batches changed facilities: coverage follows them
+
+    # --- The template ---------------------------------------------------------------------------
+
+    def example(self, community_code: str) -> dict[str, str]:
+        hours_of_a_weekday = "08:30-11:30, 14:00-17:30"
         return {
             "community": community_code,
             "external_code": EXAMPLE_CODE,
@@ -1248,73 +728,52 @@ def _example(community_code: str) -> dict[str, str]:
             "commercial_area_m2": "",
             "capacity": "30",
             "status": str(FacilityStatus.IN_SERVICE.label),
-            "mon": "08:30-11:30, 14:00-17:30",
-            "tue": "08:30-11:30, 14:00-17:30",
-            "wed": "08:30-11:30, 14:00-17:30",
-            "thu": "08:30-11:30, 14:00-17:30",
-            "fri": "08:30-11:30, 14:00-17:30",
+            **{day: hours_of_a_weekday for day in ("mon", "tue", "wed", "thu", "fri")},
             "sat": "09:00-12:00",
             "sun": "",
             "note": "",
         }
 
-
-def _instructions() -> list[tuple[str, str]]:
-    required = _("（必填）")
-    day = _("这一天的开放时间，如 08:30-12:00, 14:00-18:00；多段用逗号分开，全天填“24小时”，"
-             "不开放留空。七天算作一组：只要填了任何一天，未填的日子按不开放处理；七天都不填，"
-             "已登记设施的开放时间保持不变。")  # fmt: skip
-    notes = {
-        "community": _("所在村(社区)的12位统计用区划代码，须在您的管辖范围内。导入到一个村(社区)时可以不填。"),
-        "external_code": _("设施自己的编码（如运营方的编号），同一社区内不能重复。填了编码的行按编码"
-                           "更新已登记的设施；不填的按“设施类别＋设施名称”查找。重复导入同一文件不会"
-                           "重复登记。编码为“示例”的行不会导入。以0开头的编码请把这一列设为“文本”格式。"),
-        "name": _("最多100个字。"),
-        "category": _("可填：%(labels)s。") % {"labels": labels_of(FacilityCategory)},
-        "address": _("最多200个字。"),
-        "lat": _("十进制度数，如 34.2610。新登记的设施必填；已登记的设施不填则保持原位置。"),
-        "lng": _("十进制度数，如 117.1849。"),
-        "coordinate_system": _("WGS-84（GPS、天地图）或 GCJ-02（高德、腾讯地图）；不填按 WGS-84。"
-                               "GCJ-02 坐标会自动换算为 WGS-84 保存。"),
-        "operator": _("运营单位名称。"),
-        "floor_area_m2": _("平方米，数字。"),
-        "activity_area_m2": _("平方米，不能大于建筑面积。"),
-        "commercial_area_m2": _("平方米，与居民活动用房面积之和不能大于建筑面积。"),
-        "capacity": _("床位、座位或可容纳人数，整数。"),
-        "status": _("可填：%(labels)s。不填时新设施按运营中处理，已登记的设施保持不变。")
-        % {"labels": labels_of(FacilityStatus)},
-        "note": _("最多2000个字。"),
-    }  # fmt: skip
-    rows = []
-    for column in columns():
-        text = notes.get(column.key, day)
-        rows.append((str(column.label) + (required if column.required else ""), str(text)))
-    rows.append(
-        (
-            _("说明"),
-            _("每行一个设施。空白的格子不会清除已登记的信息。合并单元格、公式请先取消或改为数值。"),
+    def notes(self) -> dict[str, str]:
+        day = _(
+            "这一天的开放时间，如 08:30-12:00, 14:00-18:00；多段用逗号分开，全天填“24小时”，"
+            "不开放留空。七天算作一组：只要填了任何一天，未填的日子按不开放处理；七天都不填，"
+            "已登记设施的开放时间保持不变。"
         )
-    )
-    return rows
+        return {
+            "community": _("所在村(社区)的12位统计用区划代码，须在您的管辖范围内。导入到一个村(社区)时可以不填。"),
+            "external_code": _("设施自己的编码（如运营方的编号），同一社区内不能重复。填了编码的行按编码"
+                               "更新已登记的设施；不填的按“设施类别＋设施名称”查找。重复导入同一文件不会"
+                               "重复登记。编码为“示例”的行不会导入。以0开头的编码请把这一列设为“文本”格式。"),
+            "name": _("最多100个字。"),
+            "category": _("可填：%(labels)s。") % {"labels": labels_of(FacilityCategory)},
+            "address": _("最多200个字。"),
+            "lat": _("十进制度数，如 34.2610。新登记的设施必填；已登记的设施不填则保持原位置。"),
+            "lng": _("十进制度数，如 117.1849。"),
+            "coordinate_system": _("WGS-84（GPS、天地图）或 GCJ-02（高德、腾讯地图）；不填按 WGS-84。"
+                                   "GCJ-02 坐标会自动换算为 WGS-84 保存。"),
+            "operator": _("运营单位名称。"),
+            "floor_area_m2": _("平方米，数字。"),
+            "activity_area_m2": _("平方米，不能大于建筑面积。"),
+            "commercial_area_m2": _("平方米，与居民活动用房面积之和不能大于建筑面积。"),
+            "capacity": _("床位、座位或可容纳人数，整数。"),
+            "status": _("可填：%(labels)s。不填时新设施按运营中处理，已登记的设施保持不变。")
+            % {"labels": labels_of(FacilityStatus)},
+            **{day_key: day for day_key in hours.DAYS},
+            "note": _("最多2000个字。"),
+        }  # fmt: skip
 
-
-def template(fmt: str, *, community_code: str = "") -> bytes:
-    """The import template with Chinese headers, the example row and (Excel) an instructions sheet."""
-    with translation.override("zh-hans"):
-        cols = columns()
-        example = _example(community_code)
-        if fmt == ImportFormat.CSV:
-            return spreadsheets.template_csv(cols, example=example)
-        choices = {
+    def choices(self) -> dict[str, list[str]]:
+        return {
             "category": [str(label) for _v, label in FacilityCategory.choices],
             "status": [str(label) for _v, label in FacilityStatus.choices],
             "coordinate_system": ["WGS-84", "GCJ-02"],
         }
-        return spreadsheets.template_xlsx(
-            cols,
-            sheet_title=_("服务设施"),
-            example=example,
-            choices=choices,
-            instructions=_instructions(),
-            instructions_title=_("填写说明"),
-        )
+
+
+IMPORTER = _Facilities()
+# The steps as functions, for the tasks, the tests and the benchmark; the pages use ``IMPORTER``.
+start_import = IMPORTER.start_import
+begin_import = IMPORTER.begin_import
+run_check = IMPORTER.run_check
+run_import = IMPORTER.run_import

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from shequ.core.scoping import get_scoped_or_404, scoped
 from shequ.facilities.models import FacilityImport
 from shequ.facilities.permissions import FacilitiesPerm
-from shequ.territory.models import Region
+from shequ.territory.models import Level, Region
 
 
 def visible_imports(user: Any) -> QuerySet[FacilityImport]:
@@ -50,3 +50,9 @@ def importable_regions(user: Any) -> QuerySet[Region]:
         .defer("geometry")
         .order_by("path")
     )
+
+
+def template_community(user: Any) -> str:
+    """The code of the first community the user may import into: the template's example row names it."""
+    community = importable_regions(user).filter(level=Level.COMMUNITY).first()
+    return community.code if community else ""

@@ -21,12 +21,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from shequ.core.models import AuditEvent
+from shequ.core.models import AuditEvent, ImportStatus
 from shequ.facilities import geo
 from shequ.facilities.actions import imports
 from shequ.facilities.models import CoverageRun, Facility, FacilityImport
 from shequ.facilities.tests.factories import make_facility
-from shequ.registry.models import ImportStatus
 from tests.pages import client_for, html
 from tests.world import World, build_world
 

@@ -7,9 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core import spreadsheets
-from shequ.registry.forms import RegistryForm
-from shequ.registry.models import ImportMode
+from shequ.core.forms import SpreadsheetUploadForm
 from shequ.registry.queries import imports as import_queries
 from shequ.territory.models import Region
 
@@ -19,40 +17,17 @@ class RegionChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.code}）"
 
 
-class UploadForm(RegistryForm):
+class UploadForm(SpreadsheetUploadForm):
     region = RegionChoiceField(
         label=_("导入到"),
         queryset=Region.objects.none(),
         empty_label=_("请选择"),
         help_text=_("表格中的户须在这里；表格中不填村(社区)代码的，导入到所选的村(社区)。"),
     )
-    file = forms.FileField(
-        label=_("表格文件"),
-        help_text=_("Excel（.xlsx）或 CSV 文件，请使用导入模板。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
-    )
 
-    def __init__(self, *args: Any, user: Any, too_large: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         regions = import_queries.importable_regions(user)
-        self.fields["region"].queryset = regions
+        super().__init__(*args, regions=regions, **kwargs)
         only = list(regions[:2])
         if len(only) == 1:
             self.fields["region"].initial = only[0].pk
-        # The upload handler stopped reading a file over the limit: say so, not "required".
-        self.too_large = too_large
-        if too_large:
-            self.fields["file"].required = False
-
-    def clean_file(self) -> Any:
-        if self.too_large:
-            raise forms.ValidationError(
-                spreadsheets.too_large_message(None, spreadsheets.max_bytes())
-            )
-        return self.cleaned_data["file"]
-
-
-class StartForm(forms.Form):
-    """The import mode (the page draws the radio buttons itself, with an explanation of each)."""
-
-    mode = forms.ChoiceField(label=_("导入方式"), choices=ImportMode.choices)

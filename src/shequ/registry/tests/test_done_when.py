@@ -11,7 +11,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from shequ.registry.models import CareGroup, CareGroupTag, ImportStatus, Resident
+from shequ.core.models import ImportStatus
+from shequ.registry.models import CareGroup, CareGroupTag, Resident
 from shequ.registry.tests.test_import import checked, csv_bytes, person, start
 from shequ.registry.tests.test_import import var_dir as var_dir  # the autouse fixture
 from shequ.registry.tests.test_views import HEAD_ID, THREE_MEMBERS, household_post

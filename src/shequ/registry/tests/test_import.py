@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from shequ.core.models import AuditEvent
+from shequ.core.models import AuditEvent, ImportStatus
 from shequ.registry import actions
 from shequ.registry.actions import MemberInput, imports
 from shequ.registry.models import (
@@ -32,7 +32,6 @@ from shequ.registry.models import (
     HouseholdMembership,
     IdType,
     ImportJob,
-    ImportStatus,
     Relation,
     Resident,
 )
