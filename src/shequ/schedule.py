@@ -80,6 +80,12 @@ JOBS: list[PeriodicJob] = [
         hour=3,
         minute=41,
     ),
+    PeriodicJob(
+        name="refresh-living-circle-coverage",
+        task_path="shequ.facilities.tasks.refresh_coverage",
+        hour=2,
+        minute=40,
+    ),
 ]
 
 

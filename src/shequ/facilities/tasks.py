@@ -27,3 +27,15 @@ def compute_coverage(run_id: int) -> None:
     from shequ.facilities.actions import coverage
 
     coverage.run_coverage(run_id=run_id)
+
+
+@app.task(name="shequ.facilities.tasks.refresh_coverage", ignore_result=True)
+def refresh_coverage() -> None:
+    """Every night, every city's coverage afresh: households move and residents turn 60 without any
+    facility changing, and the weights of coverage follow the registry."""
+    from django.utils.translation import gettext as _
+
+    from shequ.facilities.actions import coverage
+
+    for run in coverage.request_refresh(reason=_("每晚例行重新计算"), enqueue=False):
+        coverage.run_coverage(run_id=run.pk)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -540,3 +541,29 @@ def test_siting_without_a_network_uses_straight_lines_and_says_so(
     ((_rank, lat, lng, households, _premises),) = data["sites"]
     assert households == 4
     assert (lat, lng) == (round(other.centre_lat, 6), round(other.centre_lng, 6))
+
+
+def test_the_nightly_job_recomputes_with_the_registry_as_it_is_now(
+    world: World, town: dict[str, Any]
+) -> None:
+    from shequ.facilities.tasks import refresh_coverage
+
+    _compute(world)
+    _households(world, town["e1"], 2)  # two more households move in; no facility changes
+    refresh_coverage()
+    latest = CoverageRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at").first()
+    assert latest is not None
+    assert latest.estates.get(estate=town["e1"]).households == 5
+
+
+def test_a_run_whose_worker_died_is_not_shown_as_running(
+    world: World, town: dict[str, Any]
+) -> None:
+    _compute(world)
+    (run,) = computing.request_refresh(reason="test", region=world.regions["320300"], enqueue=False)
+    client = client_for(world.users["county_official"])
+    assert "正在重新计算" in html(client.get(MAP))
+    CoverageRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now() - timedelta(hours=2)
+    )
+    assert "正在重新计算" not in html(client.get(MAP))
