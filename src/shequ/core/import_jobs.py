@@ -34,6 +34,7 @@ import queue
 import secrets
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -215,10 +216,10 @@ def language_of(job: AbstractImportJob) -> str:
     return job.created_by.preferred_language or translation.get_language() or settings.LANGUAGE_CODE
 
 
-class Importer(Generic[J]):
+class Importer(ABC, Generic[J]):
     """An app's import: what it names and the parts only it knows; the lifecycle is the kernel's.
 
-    Subclass, set the attributes and fill in the methods that raise ``NotImplementedError``.
+    Subclass, set the attributes and implement the abstract methods.
     """
 
     model: type[J]  # its app label names the audit events ("<app>.import_upload" …)
@@ -245,25 +246,30 @@ class Importer(Generic[J]):
 
     # --- What the app supplies ----------------------------------------------------------------------
 
+    @abstractmethod
     def check_region(self, by: Any, region: Any) -> None:
         """Refuse an upload into ``region`` that ``by`` (a person) may not make."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def may_act(self, job: J, by: Any) -> None:
         """Refuse a step on ``job`` that ``by`` may not take."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def columns(self) -> list[Column]:
-        raise NotImplementedError
+        """The columns the app's spreadsheet has."""
 
+    @abstractmethod
     def dry_run(self, job: J, sheet: spreadsheets.Sheet) -> dict[str, Any]:
         """Check every row of ``sheet`` (checkpointing with ``check_progress``), leave the import's
         side files, and return the job's summary: ``total_rows``, ``checked_rows``, ``bad_rows``,
         the three counts and ``errors``."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def run(self, job: J) -> ImportRun[Any]:
-        raise NotImplementedError
+        """How the import writes: its rows, their batches and their write (``ImportRun``)."""
 
     def after_finish(self, job: J) -> None:
         """Follow-up work of a finished import, in its final transaction (``enqueue`` it)."""
@@ -271,17 +277,20 @@ class Importer(Generic[J]):
     def after_partial(self, job: J) -> None:
         """Follow-up work when a good-rows import that committed changes stops before its end."""
 
+    @abstractmethod
     def example(self, community_code: str) -> dict[str, str]:
         """The template's example row (in Chinese, the file format), by column key."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def choices(self) -> dict[str, list[str]]:
         """The template's drop-down lists, by column key."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def notes(self) -> dict[str, str]:
         """What each column takes, by key, for the template's instructions sheet."""
-        raise NotImplementedError
+        ...
 
     # --- Files of a job -------------------------------------------------------------------------------
 
