@@ -161,3 +161,35 @@ class PagePagination(PaginationBase):
             "page_size": pagination.page_size,
             "results": list(queryset[offset : offset + pagination.page_size]),
         }
+
+
+# --- Helpers every router uses ---------------------------------------------------------------------
+
+
+def user_with(request: HttpRequest, perm: str) -> Any:
+    """The caller, if some role of theirs holds ``perm`` (anywhere); 403 otherwise. Where they hold
+    it is for the scoped queries to decide."""
+    user = request.user
+    if not user.has_permission(perm):  # type: ignore[union-attr]
+        raise ApiError(403, "forbidden", _("您没有执行此操作的权限。"))
+    return user
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid", message, [{"field": field, "message": message}])
+
+
+def invalid_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> ApiError:
+    """An action's ``ValidationError`` as a 422, its keys renamed to the API's (``field_names``)."""
+    names = field_names or {}
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": names.get(name, name), "message": str(message)}
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": "", "message": str(message)} for message in exc.messages]
+    # With one problem the message names it; with several the client reads ``errors``.
+    message = errors[0]["message"] if len(errors) == 1 else _("提交的数据有误，请检查标出的字段。")
+    return ApiError(422, "invalid", message, errors)

@@ -59,7 +59,7 @@ from shequ.cases.queries import cases as case_queries
 from shequ.cases.queries.steps import available_steps
 from shequ.cases.schemas.cases import CaseDetailOut, CaseIn, CaseOut, TransitionIn, TransitionOut
 from shequ.cases.workflow import CASE
-from shequ.core.api import ApiError, ErrorOut, PagePagination
+from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
 from shequ.territory import queries as territory_queries
 
 router = Router(tags=["cases"])
@@ -77,29 +77,15 @@ FIELD_NAMES = {
 
 
 def _viewer(request: HttpRequest, perm: str = CasesPerm.VIEW) -> Any:
-    """The caller, if some role of theirs holds ``perm`` (anywhere); 403 otherwise."""
-    user = request.user
-    if not user.has_permission(perm):  # type: ignore[union-attr]
-        raise ApiError(403, "forbidden", _("您没有执行此操作的权限。"))
-    return user
+    return user_with(request, perm)
 
 
 def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", message, [{"field": field, "message": message}])
+    return invalid(field, message)
 
 
 def _invalid_from(exc: ValidationError) -> ApiError:
-    if hasattr(exc, "error_dict"):
-        errors = [
-            {"field": FIELD_NAMES.get(name, name), "message": str(message)}
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    else:
-        errors = [{"field": "", "message": str(message)} for message in exc.messages]
-    # With one problem the message names it; with several the client reads ``errors``.
-    message = errors[0]["message"] if len(errors) == 1 else _("提交的数据有误，请检查标出的字段。")
-    return ApiError(422, "invalid", message, errors)
+    return invalid_from(exc, FIELD_NAMES)
 
 
 @contextmanager

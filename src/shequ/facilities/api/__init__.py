@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination
+from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
 from shequ.facilities import actions, queries
 from shequ.facilities.api.coverage import router as coverage_router
 from shequ.facilities.models import (
@@ -75,30 +75,12 @@ TEXT_FIELDS = ("name", "address", "operator", "owner_institution", "note", "exte
 # --- Shared ---------------------------------------------------------------------------------------
 
 
-def _user_with(request: HttpRequest, perm: str) -> Any:
-    """The caller, if some role of theirs holds ``perm`` (anywhere); 403 otherwise."""
-    user = request.user
-    if not user.has_permission(perm):  # type: ignore[union-attr]
-        raise ApiError(403, "forbidden", _("您没有执行此操作的权限。"))
-    return user
-
-
 def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", message, [{"field": field, "message": message}])
+    return invalid(field, message)
 
 
 def _invalid_from(exc: ValidationError) -> ApiError:
-    if hasattr(exc, "error_dict"):
-        errors = [
-            {"field": FIELD_NAMES.get(name, name), "message": str(message)}
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    else:
-        errors = [{"field": "", "message": str(message)} for message in exc.messages]
-    # With one problem the message names it; with several the client reads ``errors``.
-    message = errors[0]["message"] if len(errors) == 1 else _("提交的数据有误，请检查标出的字段。")
-    return ApiError(422, "invalid", message, errors)
+    return invalid_from(exc, FIELD_NAMES)
 
 
 def _not_found(field: str) -> ApiError:
@@ -178,7 +160,7 @@ def list_facilities(
     region: str = Query("", max_length=12, description="区划代码：只看该区域及以下"),
     opens_too_briefly: bool = Query(False, description="只看每天开放不足8小时的社区综合服务设施"),
 ) -> QuerySet[Facility]:
-    user = _user_with(request, FacilitiesPerm.VIEW)
+    user = user_with(request, FacilitiesPerm.VIEW)
     if category and category not in FacilityCategory.values:
         raise _invalid("category", _("设施类别不正确。"))
     if status and status not in FacilityStatus.values:
@@ -199,7 +181,7 @@ def list_facilities(
     summary="服务设施详情，含开放时间和照片",
 )
 def get_facility(request: HttpRequest, facility_id: int) -> Facility:
-    user = _user_with(request, FacilitiesPerm.VIEW)
+    user = user_with(request, FacilitiesPerm.VIEW)
     return _detailed(user, facility_id)
 
 
@@ -209,7 +191,7 @@ def get_facility(request: HttpRequest, facility_id: int) -> Facility:
     summary="登记服务设施；GCJ-02 坐标（高德、腾讯）请注明 coordinate_system=gcj02，自动换算",
 )
 def create_facility(request: HttpRequest, payload: FacilityIn) -> Status[Facility]:
-    user = _user_with(request, FacilitiesPerm.EDIT)
+    user = user_with(request, FacilitiesPerm.EDIT)
     community = _community(user, payload.community_code.strip())
     values = payload.model_dump(exclude={"community_code"})
     values["serves_circle"] = _circle(payload.serves_circle)
@@ -272,7 +254,7 @@ def _current_version(user: Any, facility_id: int) -> int | None:
     summary="修改服务设施：带上读取时的 version；期间有人改过则 409",
 )
 def patch_facility(request: HttpRequest, facility_id: int, payload: FacilityPatchIn) -> Facility:
-    user = _user_with(request, FacilitiesPerm.EDIT)
+    user = user_with(request, FacilitiesPerm.EDIT)
     facility = queries.editable_facility(user, facility_id)
     return _update(user, facility, payload.version, _changes(facility, payload))
 
@@ -283,7 +265,7 @@ def patch_facility(request: HttpRequest, facility_id: int, payload: FacilityPatc
     summary="关闭服务设施（状态改为“已关闭”，不再计入生活圈覆盖）",
 )
 def close_facility(request: HttpRequest, facility_id: int, payload: CloseIn) -> Facility:
-    user = _user_with(request, FacilitiesPerm.EDIT)
+    user = user_with(request, FacilitiesPerm.EDIT)
     facility = queries.editable_facility(user, facility_id)
     return _update(user, facility, payload.version, {"status": FacilityStatus.CLOSED})
 
@@ -302,7 +284,7 @@ def list_floor_areas(
     year: int | None = Query(None, ge=2000, le=2100, description="年度，默认今年"),
     region: str = Query("", max_length=12, description="区划代码：只看该区域及以下"),
 ) -> QuerySet[Region]:
-    user = _user_with(request, FacilitiesPerm.VIEW)
+    user = user_with(request, FacilitiesPerm.VIEW)
     chosen = year or timezone.localdate().year
     return queries.floor_area_rows(user, chosen, _region_path(user, region.strip()))
 
@@ -315,7 +297,7 @@ def list_floor_areas(
 def put_floor_area(
     request: HttpRequest, community_code: str, year: int, payload: FloorAreaIn
 ) -> Region:
-    user = _user_with(request, FacilitiesPerm.EDIT)
+    user = user_with(request, FacilitiesPerm.EDIT)
     community = _community(user, community_code.strip())
     with _acting():
         actions.record_floor_area(
@@ -342,7 +324,7 @@ def list_candidate_sites(
     available: bool = Query(True, description="只看可用的；false 为全部"),
     region: str = Query("", max_length=12, description="区划代码：只看该区域及以下"),
 ) -> QuerySet[CandidateSite]:
-    user = _user_with(request, FacilitiesPerm.VIEW)
+    user = user_with(request, FacilitiesPerm.VIEW)
     return queries.candidate_sites(
         user, available_only=available, region_path=_region_path(user, region.strip())
     )
@@ -354,7 +336,7 @@ def list_candidate_sites(
     summary="添加候选场地；GCJ-02 坐标请注明 coordinate_system=gcj02",
 )
 def create_candidate_site(request: HttpRequest, payload: CandidateSiteIn) -> Status[CandidateSite]:
-    user = _user_with(request, FacilitiesPerm.EDIT)
+    user = user_with(request, FacilitiesPerm.EDIT)
     community = _community(user, payload.community_code.strip())
     values = payload.model_dump(exclude={"community_code"})
     if values["coordinate_system"] not in CoordinateSystem.values:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination
+from shequ.core.api import ApiError, ErrorOut, PagePagination, user_with
 from shequ.facilities.models import CircleRequirement, CoverageRun
 from shequ.facilities.permissions import FacilitiesPerm
 from shequ.facilities.queries import coverage as queries
@@ -82,10 +82,7 @@ class SitingOut(Schema):
 
 
 def _viewer(request: HttpRequest, perm: str = FacilitiesPerm.VIEW) -> Any:
-    user = request.user
-    if not user.has_permission(perm):
-        raise ApiError(403, "forbidden", _("您没有此项权限。"))
-    return user
+    return user_with(request, perm)
 
 
 def _place(user: Any, code: str) -> Region:
