@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,3 +77,22 @@ def reencode(upload: IO[bytes], *, size: int | None = None, name: str = "") -> P
     out = io.BytesIO()
     clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return Photo(out.getvalue(), clean.width, clean.height)
+
+
+def reencode_all(uploads: Sequence[Any], *, limit: int, field: str = "photos") -> list[Photo]:
+    """Check and re-encode every upload before anything is written, so a bad photo leaves nothing
+    half-written; at most ``limit`` photos. Errors are keyed by the form's ``field``."""
+    uploads = [u for u in uploads if u]
+    if len(uploads) > limit:
+        raise ValidationError({field: _("最多上传 %(n)d 张照片。") % {"n": limit}})
+    prepared = []
+    for upload in uploads:
+        try:
+            prepared.append(
+                reencode(
+                    upload, size=getattr(upload, "size", None), name=getattr(upload, "name", "")
+                )
+            )
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
+    return prepared

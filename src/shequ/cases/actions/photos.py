@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
 
 from shequ.cases.models import Case, CasePhoto
 from shequ.core import images
@@ -20,20 +18,7 @@ MAX_PHOTOS = 6
 
 def prepare_photos(uploads: Sequence[Any]) -> list[images.Photo]:
     """Check and re-encode every upload first, so a bad photo leaves nothing half-written."""
-    uploads = [u for u in uploads if u]
-    if len(uploads) > MAX_PHOTOS:
-        raise ValidationError({"photos": _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}})
-    prepared = []
-    for upload in uploads:
-        try:
-            prepared.append(
-                images.reencode(
-                    upload, size=getattr(upload, "size", None), name=getattr(upload, "name", "")
-                )
-            )
-        except ValidationError as exc:
-            raise ValidationError({"photos": exc.messages}) from exc
-    return prepared
+    return images.reencode_all(uploads, limit=MAX_PHOTOS)
 
 
 def store_photos(

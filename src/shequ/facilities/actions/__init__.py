@@ -367,20 +367,7 @@ def update_facility(
 
 
 def _prepare_photos(uploads: Sequence[Any]) -> list[images.Photo]:
-    uploads = [u for u in uploads if u]
-    if len(uploads) > MAX_PHOTOS:
-        raise ValidationError({"photos": _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}})
-    prepared = []
-    for upload in uploads:
-        try:
-            prepared.append(
-                images.reencode(
-                    upload, size=getattr(upload, "size", None), name=getattr(upload, "name", "")
-                )
-            )
-        except ValidationError as exc:
-            raise ValidationError({"photos": exc.messages}) from exc
-    return prepared
+    return images.reencode_all(uploads, limit=MAX_PHOTOS)
 
 
 def _store_photos(facility: Facility, photos: Sequence[images.Photo], by: Any) -> None:
