@@ -26,6 +26,7 @@ from shequ.facilities import geo
 from shequ.facilities.actions import imports
 from shequ.facilities.models import CoverageRun, Facility, FacilityImport
 from shequ.facilities.tests.factories import make_facility
+from tests.imports import ImportFlow, errors_of
 from tests.pages import client_for, html
 from tests.world import World, build_world
 
@@ -121,65 +122,17 @@ def row(n: int, **cells: str) -> dict[str, str]:
     return values
 
 
-def csv_bytes(rows: list[dict[str, str]], *, encoding: str = "utf-8", keys: Any = None) -> bytes:
-    keys = list(keys or HEADERS)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([HEADERS.get(k, k) for k in keys])
-    for values in rows:
-        writer.writerow([values.get(k, "") for k in keys])
-    return buffer.getvalue().encode(encoding)
-
-
-def upload(
-    client: Client, world: World, content: bytes, *, name: str = "设施.csv", **extra: Any
-) -> Any:
-    region = extra.pop("region", HOME)
-    return client.post(
-        reverse("facilities:import_new"),
-        {
-            "region": str(world.regions[region].pk),
-            "file": SimpleUploadedFile(name, content, extra.pop("content_type", "text/csv")),
-        },
-        **extra,
-    )
-
-
-def checked(
-    client: Client, world: World, content: bytes, capture: Any, **kwargs: Any
-) -> FacilityImport:
-    """Upload through the page and run the dry run; the page redirects to the job."""
-    with capture(execute=True):
-        response = upload(client, world, content, **kwargs)
-    assert response.status_code == 302, html(response)
-    job = FacilityImport.objects.latest("pk")
-    assert response["Location"] == reverse("facilities:import_job", kwargs={"import_id": job.pk})
-    job.refresh_from_db()
-    return job
-
-
-def start(client: Client, job: FacilityImport, mode: str, capture: Any) -> FacilityImport:
-    with capture(execute=True):
-        response = client.post(
-            reverse("facilities:import_start", kwargs={"import_id": job.pk}), {"mode": mode}
-        )
-    assert response.status_code == 302
-    job.refresh_from_db()
-    return job
-
-
-def errors_of(job: FacilityImport) -> list[tuple[int, str, str]]:
-    job.refresh_from_db()
-    return [(e["row"], e["column"], e["message"]) for e in job.errors]
+FLOW = ImportFlow(
+    namespace="facilities", id_kwarg="import_id", model=FacilityImport, folder="facility_imports",
+    headers=HEADERS, file_name="设施.csv", region=HOME,
+)  # fmt: skip
+csv_bytes, upload, checked, start, files_in = (
+    FLOW.csv_bytes, FLOW.upload, FLOW.checked, FLOW.start, FLOW.files_in,
+)  # fmt: skip
 
 
 def job_page(client: Client, job: FacilityImport) -> str:
     return html(client.get(reverse("facilities:import_job", kwargs={"import_id": job.pk})))
-
-
-def files_in(var_dir: Path) -> list[Path]:
-    folder = var_dir / "facility_imports"
-    return sorted(folder.iterdir()) if folder.exists() else []
 
 
 def snapshot() -> list[tuple[Any, ...]]:

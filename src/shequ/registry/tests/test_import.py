@@ -37,6 +37,7 @@ from shequ.registry.models import (
 )
 from shequ.registry.tests.url_params import synthetic_id
 from shequ.territory.models import Estate
+from tests.imports import ImportFlow, errors_of
 from tests.pages import client_for, html
 from tests.world import World, build_world
 
@@ -93,16 +94,6 @@ def person(key: str, relation: str, name: str, serial: int, **cells: str) -> dic
     return {"household": key, "relation": relation, "name": name, "id_number": pid(serial), **cells}
 
 
-def csv_bytes(rows: list[dict[str, str]], *, encoding: str = "utf-8", columns: Any = None) -> bytes:
-    keys = list(columns or HEADERS)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([HEADERS.get(k, k) for k in keys])
-    for row in rows:
-        writer.writerow([row.get(k, "") for k in keys])
-    return buffer.getvalue().encode(encoding)
-
-
 def family(key: str, serial: int, *, address: str = "1单元101室") -> list[dict[str, str]]:
     """A head, a spouse and a child; the head's row carries the address."""
     return [
@@ -112,50 +103,13 @@ def family(key: str, serial: int, *, address: str = "1单元101室") -> list[dic
     ]
 
 
-def upload(
-    client: Client, world: World, content: bytes, *, name: str = "居民.csv", **extra: Any
-) -> Any:
-    return client.post(
-        reverse("registry:import_new"),
-        {
-            "region": str(world.regions[HOME_COMMUNITY].pk),
-            "file": SimpleUploadedFile(name, content, extra.pop("content_type", "text/csv")),
-        },
-        **extra,
-    )
-
-
-def checked(client: Client, world: World, content: bytes, capture: Any, **kwargs: Any) -> ImportJob:
-    """Upload through the page and run the dry run; the page redirects to the job."""
-    with capture(execute=True):
-        response = upload(client, world, content, **kwargs)
-    assert response.status_code == 302, html(response)
-    job = ImportJob.objects.latest("pk")
-    assert response["Location"] == reverse("registry:import_job", kwargs={"job_id": job.pk})
-    return job
-
-
-def start(client: Client, job: ImportJob, mode: str, capture: Any) -> ImportJob:
-    with capture(execute=True):
-        response = client.post(
-            reverse("registry:import_start", kwargs={"job_id": job.pk}), {"mode": mode}
-        )
-    assert response.status_code == 302
-    job.refresh_from_db()
-    return job
-
-
-def errors_of(job: ImportJob) -> list[tuple[int, str, str]]:
-    job.refresh_from_db()
-    return [(e["row"], e["column"], e["message"]) for e in job.errors]
-
-
-def files_in(var_dir: Path) -> list[Path]:
-    folder = var_dir / "imports"
-    return sorted(folder.iterdir()) if folder.exists() else []
-
-
-# --- Upload, dry run, import, through the pages -------------------------------------------------
+FLOW = ImportFlow(
+    namespace="registry", id_kwarg="job_id", model=ImportJob, folder="imports", headers=HEADERS,
+    file_name="居民.csv", region=HOME_COMMUNITY,
+)  # fmt: skip
+csv_bytes, upload, checked, start, files_in = (
+    FLOW.csv_bytes, FLOW.upload, FLOW.checked, FLOW.start, FLOW.files_in,
+)  # fmt: skip
 
 
 class TestThroughThePages:
