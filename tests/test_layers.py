@@ -14,11 +14,14 @@ LAYERS = {
     "territory": 1,
     "accounts": 2,
     "registry": 3,
-    "cases": 4, "care": 4, "emergency": 4, "participation": 4, "volunteering": 4,
-    "organizations": 4, "workforce": 4, "facilities": 4,
-    "indicators": 5,
-    "web": 6,
-    "demo": 7,
+    "cases": 4,
+    "facilities": 5, "workforce": 5, "participation": 5,
+    "organizations": 6,
+    "volunteering": 7,
+    "care": 8, "emergency": 8,
+    "indicators": 9,
+    "web": 10,
+    "demo": 11,
 }  # fmt: skip
 # Modules at the package root compose the apps (settings, URLs, API, CLI) and may import any of them.
 ROOT_MODULES = {

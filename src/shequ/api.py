@@ -9,8 +9,10 @@ from shequ.accounts.api_auth import SessionAuth, TokenAuth
 from shequ.cases.api import router as cases_router
 from shequ.core.api import ErrorOut, install_error_handlers
 from shequ.facilities.api import router as facilities_router
+from shequ.organizations.api import router as organizations_router
 from shequ.registry.api import router as registry_router
 from shequ.territory.api import router as territory_router
+from shequ.workforce.api import router as workforce_router
 
 api = NinjaAPI(
     title="shequ API",
@@ -26,5 +28,7 @@ api.add_router("/territory", territory_router)
 api.add_router("/registry", registry_router)
 api.add_router("/cases", cases_router)
 api.add_router("/facilities", facilities_router)
+api.add_router("/workforce", workforce_router)
+api.add_router("/organizations", organizations_router)
 
 __all__ = ["ErrorOut", "api"]

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "shequ.registry",
     "shequ.cases",
     "shequ.facilities",
+    "shequ.workforce",
+    "shequ.organizations",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

@@ -13,6 +13,8 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls")),
     path("cases/", include("shequ.cases.urls")),
     path("facilities/", include("shequ.facilities.urls")),
+    path("workforce/", include("shequ.workforce.urls")),
+    path("organizations/", include("shequ.organizations.urls")),
     path("open311/v2/", include("shequ.cases.open311.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),

@@ -70,7 +70,59 @@ class FacilitiesPerm:
     MANAGE_STANDARD = "facilities.manage_standard"
 
 
+class WorkforcePerm:
+    """Codes of the workforce app (layer 5), named here as text, checked at sync time."""
+
+    VIEW = "workforce.view"
+    EDIT = "workforce.edit"
+    REVEAL = "workforce.reveal"
+    MANAGE_PAY = "workforce.manage_pay"
+    TRAIN = "workforce.train"
+    REVIEW = "workforce.review"
+    VET_CANDIDATES = "workforce.vet_candidates"
+    CONFIGURE = "workforce.configure"
+    IMPORT = "workforce.import"
+
+
+class OrganizationsPerm:
+    """Codes of the organizations app (layer 6), named here as text, checked at sync time."""
+
+    VIEW = "organizations.view"
+    EDIT = "organizations.edit"
+    MANAGE_PROJECTS = "organizations.manage_projects"
+    VIEW_CHARITY = "organizations.view_charity"
+    POST_CHARITY = "organizations.post_charity"
+    APPROVE_CHARITY = "organizations.approve_charity"
+    MANAGE_PROPERTY = "organizations.manage_property"
+    MANAGE_CREDIT = "organizations.manage_credit"
+    IMPORT = "organizations.import"
+
+
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
+_WORKFORCE_DESK = (WorkforcePerm.VIEW, WorkforcePerm.EDIT)
+_WORKFORCE_LEAD = (
+    *_WORKFORCE_DESK,
+    WorkforcePerm.REVEAL,
+    WorkforcePerm.MANAGE_PAY,
+    WorkforcePerm.TRAIN,
+    WorkforcePerm.REVIEW,
+    WorkforcePerm.VET_CANDIDATES,
+    WorkforcePerm.IMPORT,
+)
+_ORG_DESK = (
+    OrganizationsPerm.VIEW,
+    OrganizationsPerm.EDIT,
+    OrganizationsPerm.VIEW_CHARITY,
+    OrganizationsPerm.POST_CHARITY,
+    OrganizationsPerm.MANAGE_PROPERTY,
+)
+_ORG_LEAD = (
+    *_ORG_DESK,
+    OrganizationsPerm.MANAGE_PROJECTS,
+    OrganizationsPerm.APPROVE_CHARITY,
+    OrganizationsPerm.MANAGE_CREDIT,
+    OrganizationsPerm.IMPORT,
+)
 _FACILITY_DESK = (FacilitiesPerm.VIEW, FacilitiesPerm.EDIT)
 _FACILITY_LEAD = (*_FACILITY_DESK, FacilitiesPerm.IMPORT, FacilitiesPerm.ANALYSE)
 _CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
@@ -107,26 +159,29 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
-              *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK),
+              *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK, WorkforcePerm.VIEW, *_ORG_DESK),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
-              *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT),
+              *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT, *_WORKFORCE_DESK,
+              WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
-              *_FACILITY_LEAD),
+              *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
-              CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD),
+              CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD, *_WORKFORCE_LEAD,
+              WorkforcePerm.CONFIGURE, *_ORG_LEAD),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
-              *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD),
+              *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD, *_WORKFORCE_LEAD,
+              WorkforcePerm.CONFIGURE, *_ORG_LEAD),
              description=_("市级民政等部门干部，统筹全市。")),
     RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
              (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),
@@ -135,7 +190,8 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              is_staff_role=False, description=_("注册志愿者。")),
     RoleSpec("party_member", "党员", "Party member", "community", (),
              is_staff_role=False, description=_("到社区报到的在职党员。")),
-    RoleSpec("social_org_staff", "社会组织人员", "Social-organization staff", "community", (),
+    RoleSpec("social_org_staff", "社会组织人员", "Social-organization staff", "community",
+             (*_STAFF_BASE, OrganizationsPerm.VIEW),
              description=_("社区社会组织、社工机构的工作人员。")),
     RoleSpec("auditor", "审计员", "Auditor", "any",
              (*_STAFF_BASE, CorePerm.VIEW_AUDIT, CorePerm.EXPORT_AUDIT),

@@ -1,0 +1,5 @@
+"""API of organizations: charity (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["organizations"])

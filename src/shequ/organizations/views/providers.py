@@ -1,0 +1,5 @@
+"""Pages of organizations: providers (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""API of workforce: development (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["workforce"])

@@ -1,0 +1,5 @@
+"""API of workforce: workers (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["workforce"])

@@ -1,0 +1,80 @@
+"""The community workforce (W1).
+
+- ``people``: ``Worker`` (a community worker, with encrypted ID number and phone), ``WorkerPost`` (the
+  posts a worker holds, in a community and optionally a grid, with dates), ``WorkerStatusChange`` (the
+  status history), ``AnnualPay`` with ``AverageWage`` (the local average wage a year's pay is checked
+  against) and ``UrbanPopulation`` (the statistics bureau's urban permanent residents per county and
+  year, the denominator of workers per 10,000).
+- ``development``: social-work ``Qualification`` with ``AllowanceRate``, ``TrainingCourse`` and
+  ``TrainingRecord``, ``ReviewScheme`` / ``ReviewIndicator`` / ``PerformanceReview``, the party
+  secretaries' ``ReserveCandidate`` pool, and the joint qualification review of committee candidates
+  (``CandidateReview`` with its ``CandidateCheck`` rows).
+"""
+
+from shequ.workforce.models.development import (
+    AllowanceRate,
+    CandidateCheck,
+    CandidateReview,
+    CheckAgency,
+    CheckResult,
+    PerformanceReview,
+    Qualification,
+    QualificationLevel,
+    ReserveCandidate,
+    ReserveStatus,
+    ReviewGrade,
+    ReviewIndicator,
+    ReviewScheme,
+    ReviewStatus,
+    SoughtPost,
+    TrainingCourse,
+    TrainingLevel,
+    TrainingRecord,
+)
+from shequ.workforce.models.people import (
+    AnnualPay,
+    AverageWage,
+    Education,
+    HiringMethod,
+    PoliticalStatus,
+    PostKind,
+    UrbanPopulation,
+    Worker,
+    WorkerImport,
+    WorkerPost,
+    WorkerStatus,
+    WorkerStatusChange,
+)
+
+__all__ = [
+    "AllowanceRate",
+    "AnnualPay",
+    "AverageWage",
+    "CandidateCheck",
+    "CandidateReview",
+    "CheckAgency",
+    "CheckResult",
+    "Education",
+    "HiringMethod",
+    "PerformanceReview",
+    "PoliticalStatus",
+    "PostKind",
+    "Qualification",
+    "QualificationLevel",
+    "ReserveCandidate",
+    "ReserveStatus",
+    "ReviewGrade",
+    "ReviewIndicator",
+    "ReviewScheme",
+    "ReviewStatus",
+    "SoughtPost",
+    "TrainingCourse",
+    "TrainingLevel",
+    "TrainingRecord",
+    "UrbanPopulation",
+    "Worker",
+    "WorkerImport",
+    "WorkerPost",
+    "WorkerStatus",
+    "WorkerStatusChange",
+]

@@ -1,0 +1,5 @@
+"""Pages of workforce: imports (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []
