@@ -186,6 +186,9 @@ class CharityLine(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.account}"
+
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PostedEntryError("posted ledger lines are never changed")
