@@ -164,7 +164,15 @@ SKIP_PREFIXES = ("/static/", "/media/")
 # their community from the same public list. (A service hall's kiosk takes its community from the
 # terminal's signed token, so without one it names no place and is not exempt.) The API's catalogue
 # (``/api/v1/cases/catalog``) is the same public list as data.
-PUBLIC_PREFIXES = ("/cases/services/", "/cases/submit/", "/api/v1/cases/catalog")
+# Public pages name places (a service's community, a provider's county, a fund's community): place
+# names are allowed there, nothing else.
+PUBLIC_PREFIXES = (
+    "/cases/services/",
+    "/cases/submit/",
+    "/api/v1/cases/catalog",
+    "/organizations/providers/directory/",
+    "/organizations/charity/public/",
+)
 PLACE_NAME_TOKEN = re.compile(r"【\d+】")
 
 

@@ -6,8 +6,10 @@ are covered by one (``EstateManagement``), by the community's own management or 
 as the fallback (兜底), or not at all. Owners' committees and property-management committees are
 ``EstateCommittee`` rows. Complaints about a provider are cases (#4) linked by ``ProviderCase``.
 
-Credit: ``CreditEvent`` rows (ratings of closed cases the provider handled, complaints, sanctions,
-commendations) yield a score and a level, stored as ``CreditAssessment`` history."""
+Credit (``queries.providers.credit_score``): ratings of the cases the provider handled and valid
+complaints linked to it are read from the cases themselves; sanctions and commendations are
+``CreditEvent`` rows. Together they yield a score and a level, stored as ``CreditAssessment``
+history. (The kinds ``rating`` and ``complaint`` of ``CreditEvent`` are not recorded by hand.)"""
 
 from __future__ import annotations
 
