@@ -86,6 +86,12 @@ JOBS: list[PeriodicJob] = [
         hour=2,
         minute=40,
     ),
+    PeriodicJob(
+        name="reassess-provider-credit",
+        task_path="shequ.organizations.tasks.reassess_all_providers",
+        hour=3,
+        minute=17,
+    ),
 ]
 
 
