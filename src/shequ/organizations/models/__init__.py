@@ -16,6 +16,7 @@ from shequ.organizations.models.charity import (
     CharityFund,
     CharityLine,
     CharityNeed,
+    DisbursementRequest,
     DonorKind,
     EntryKind,
     FundKind,
@@ -24,6 +25,7 @@ from shequ.organizations.models.charity import (
     NeedMatch,
     NeedStatus,
     PostedEntryError,
+    RequestStatus,
 )
 from shequ.organizations.models.providers import (
     CaseLink,
@@ -69,6 +71,7 @@ __all__ = [
     "CreditEvent",
     "CreditEventKind",
     "CreditLevel",
+    "DisbursementRequest",
     "DonorKind",
     "EntryKind",
     "EstateCommittee",
@@ -91,6 +94,7 @@ __all__ = [
     "ProviderCase",
     "ProviderKind",
     "RegistrationStatus",
+    "RequestStatus",
     "ServiceProject",
     "SiteKind",
     "SiteStaff",

@@ -198,6 +198,88 @@ class CharityLine(models.Model):
         raise PostedEntryError("posted ledger lines are never deleted")
 
 
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class DisbursementRequest(models.Model):
+    """A disbursement asked for by one person and decided by another who may approve charity spending
+    over the fund's community; approval posts the ledger entry in the same transaction."""
+
+    fund = models.ForeignKey(CharityFund, on_delete=models.PROTECT, related_name="requests")
+    in_goods = models.BooleanField(_("物资"), default=False)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    recipient = models.CharField(_("受助对象"), max_length=200, blank=True)
+    description = models.CharField(_("用途"), max_length=200)
+    goods_description = models.CharField(_("物资名称及规格"), max_length=200, blank=True)
+    quantity = models.DecimalField(
+        _("数量"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("单位"), max_length=10, blank=True)
+    need = models.ForeignKey(
+        "organizations.CharityNeed",
+        verbose_name=_("对应需求"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    reason = models.CharField(_("审批意见"), max_length=300, blank=True)
+    entry = models.OneToOneField(
+        CharityEntry,
+        verbose_name=_("支出凭证"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="request",
+    )
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "fund__region"
+    scope_grid_field = None
+
+    class Meta:
+        verbose_name = _("慈善支出申请")
+        verbose_name_plural = _("慈善支出申请")
+        ordering = ["-requested_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="disbursementrequest_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(entry__isnull=False),
+                name="disbursementrequest_approved_posted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.description}"
+
+
 class NeedKind(models.TextChoices):
     MONEY = "money", _("资金")
     GOODS = "goods", _("物资")
