@@ -84,6 +84,27 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
         "/workforce/imports/",
     ),
     (
+        _("慈善基金(超市)"),
+        "organizations:funds",
+        "piggy-bank",
+        "organizations.view_charity",
+        "/organizations/charity/",
+    ),
+    (
+        _("慈善需求"),
+        "organizations:needs",
+        "heart",
+        "organizations.view_charity",
+        "/organizations/charity/needs/",
+    ),
+    (
+        _("慈善支出审批"),
+        "organizations:disbursement_requests",
+        "check2-square",
+        "organizations.approve_charity",
+        "/organizations/charity/requests/",
+    ),
+    (
         _("服务主体与信用"),
         "organizations:providers",
         "shop",
