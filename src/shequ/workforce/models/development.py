@@ -61,6 +61,7 @@ class AllowanceRate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     entered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
 
     scope_region_field = "region"
     scope_grid_field = None
@@ -171,6 +172,7 @@ class ReviewScheme(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
 
     scope_region_field = "region"
     scope_grid_field = None
