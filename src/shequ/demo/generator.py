@@ -47,8 +47,15 @@ from shequ.core.models import AuditEvent
 from shequ.core.text import enumerate_items
 from shequ.facilities.demo import delete_demo_facilities, load_demo_facilities
 from shequ.facilities.models import Facility
+from shequ.organizations.demo_charity import delete_demo_charity, load_demo_charity
+from shequ.organizations.demo_providers import delete_demo_providers, load_demo_providers
+from shequ.organizations.demo_social import delete_demo_social, load_demo_social
+from shequ.organizations.models import CharityFund, Provider, SocialOrganization
 from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
+from shequ.workforce.demo_development import delete_demo_development, load_demo_development
+from shequ.workforce.demo_workers import delete_demo_workers, load_demo_workers
+from shequ.workforce.models import Worker
 
 DEFAULT_SEED = 20261129
 MAX_SCALE = 100.0
@@ -243,6 +250,10 @@ COUNT_LABELS = {
     "care_tags": gettext_lazy("关爱对象标记"),
     "cases": gettext_lazy("工单"),
     "facilities": gettext_lazy("服务设施"),
+    "community_workers": gettext_lazy("社区工作者"),
+    "social_organizations": gettext_lazy("社区社会组织"),
+    "charity_funds": gettext_lazy("慈善基金(超市)"),
+    "providers": gettext_lazy("服务主体"),
 }
 
 
@@ -736,6 +747,10 @@ def synthetic_counts() -> dict[str, int]:
         "accounts": User.objects.filter(is_synthetic=True).count(),
         "cases": Case.objects.filter(is_synthetic=True).count(),
         "facilities": Facility.objects.filter(is_synthetic=True).count(),
+        "community_workers": Worker.objects.filter(is_synthetic=True).count(),
+        "social_organizations": SocialOrganization.objects.filter(is_synthetic=True).count(),
+        "charity_funds": CharityFund.objects.filter(is_synthetic=True).count(),
+        "providers": Provider.objects.filter(is_synthetic=True).count(),
         **population_counts(),
     }
 
@@ -888,6 +903,14 @@ def generate(
             )
             say(_("· 服务设施和生活圈覆盖 …"))
             facility_counts = load_demo_facilities(county=home.county, seed=seed)
+            say(_("· 社区工作者、社会组织、慈善和物业 …"))
+            # Workers first (social-work sites staff them), projects before charity needs (matched
+            # to them), cases before providers (complaints are linked to them).
+            worker_counts = load_demo_workers(county=home.county, seed=seed)
+            load_demo_development(county=home.county, seed=seed)
+            social_counts = load_demo_social(county=home.county, seed=seed)
+            charity_counts = load_demo_charity(county=home.county, seed=seed)
+            provider_counts = load_demo_providers(county=home.county, seed=seed)
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -911,6 +934,11 @@ def generate(
                     "accounts": len(accounts),
                     "cases": case_counts["cases"],
                     "facilities": facility_counts["facilities"],
+                    "community_workers": worker_counts["workers"],
+                    "social_organizations": social_counts["organizations"],
+                    "charity_funds": charity_counts["funds"],
+                    "providers": provider_counts["property_companies"]
+                    + provider_counts["other_providers"],
                     **population,
                 },
                 accounts=accounts,
@@ -952,6 +980,13 @@ def reset() -> dict[str, int]:
         with transaction.atomic():
             # Cases first (they point at demo people, grids and units), then the synthetic population:
             # households point at demo grids, estates and buildings.
+            # Providers first (they link cases), charity before projects (needs are matched to
+            # them), social work before workers (sites are staffed by them).
+            deleted["providers"] = delete_demo_providers()["providers"]
+            deleted["charity_funds"] = delete_demo_charity()["funds"]
+            deleted["social_organizations"] = delete_demo_social()["organizations"]
+            delete_demo_development()
+            deleted["community_workers"] = delete_demo_workers()["workers"]
             deleted["cases"] = delete_demo_cases()
             deleted["facilities"] = delete_demo_facilities()
             deleted.update(delete_population())
