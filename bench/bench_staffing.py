@@ -37,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 from shequ.core.paths import upper_bound  # noqa: E402
 from shequ.territory.models import Level, Region  # noqa: E402
 from shequ.workforce.demo_workers import load_demo_workers  # noqa: E402
-from shequ.workforce.models import Qualification, Worker  # noqa: E402
+from shequ.workforce.models import CommunityWorker, SocialWorkQualification  # noqa: E402
 from shequ.workforce.queries.staffing import staffing  # noqa: E402
 
 SERVING = ("active", "seconded", "leave")
@@ -45,10 +45,10 @@ SERVING = ("active", "seconded", "leave")
 WORKERS_SQL = """
     SELECT substr(r.path, 1, %s) AS part, COUNT(DISTINCT p.worker_id),
            COUNT(DISTINCT CASE WHEN EXISTS (
-               SELECT 1 FROM workforce_qualification q
+               SELECT 1 FROM workforce_socialworkqualification q
                WHERE q.worker_id = p.worker_id AND q.obtained_on <= %s) THEN p.worker_id END)
     FROM workforce_workerpost p
-    JOIN workforce_worker w ON w.id = p.worker_id
+    JOIN workforce_communityworker w ON w.id = p.worker_id
     JOIN territory_region r ON r.id = p.community_id
     WHERE r.path >= %s AND r.path < %s AND p.started_on <= %s
       AND (p.ended_on IS NULL OR p.ended_on >= %s) AND w.status IN ('active', 'seconded', 'leave')
@@ -57,7 +57,7 @@ WORKERS_SQL = """
 GRIDS_SQL = """
     SELECT substr(g.path, 1, %s) AS part, COUNT(*),
            SUM(CASE WHEN NOT EXISTS (
-               SELECT 1 FROM workforce_workerpost p JOIN workforce_worker w ON w.id = p.worker_id
+               SELECT 1 FROM workforce_workerpost p JOIN workforce_communityworker w ON w.id = p.worker_id
                WHERE p.grid_id = g.id AND p.kind = 'grid_worker' AND p.started_on <= %s
                  AND (p.ended_on IS NULL OR p.ended_on >= %s)
                  AND w.status IN ('active', 'seconded', 'leave')) THEN 1 ELSE 0 END)
@@ -68,12 +68,12 @@ GRIDS_SQL = """
 COMMUNITIES_SQL = """
     SELECT substr(c.path, 1, %s) AS part, COUNT(*),
            SUM(CASE WHEN EXISTS (
-               SELECT 1 FROM workforce_workerpost p JOIN workforce_worker w ON w.id = p.worker_id
+               SELECT 1 FROM workforce_workerpost p JOIN workforce_communityworker w ON w.id = p.worker_id
                WHERE p.community_id = c.id AND p.kind = 'generalist' AND p.started_on <= %s
                  AND (p.ended_on IS NULL OR p.ended_on >= %s)
                  AND w.status IN ('active', 'seconded', 'leave')) THEN 1 ELSE 0 END),
            SUM(CASE WHEN NOT EXISTS (
-               SELECT 1 FROM workforce_workerpost p JOIN workforce_worker w ON w.id = p.worker_id
+               SELECT 1 FROM workforce_workerpost p JOIN workforce_communityworker w ON w.id = p.worker_id
                WHERE p.community_id = c.id AND p.kind = %s AND p.started_on <= %s
                  AND (p.ended_on IS NULL OR p.ended_on >= %s)
                  AND w.status IN ('active', 'seconded', 'leave')) THEN 1 ELSE 0 END)
@@ -83,7 +83,7 @@ COMMUNITIES_SQL = """
 """
 
 
-def floor_for(place: Region, informant: str):  # noqa: ANN201
+def floor_for(place: Region, informant: str):
     child = Region.objects.filter(parent=place).order_by("code").first()
     assert child is not None
     length = len(child.path)
@@ -115,19 +115,19 @@ def main() -> None:
         load_demo_workers(county=county, seed=1)
     # A share of the workers certified, as the demo's development data would make them.
     today = timezone.localdate()
-    Qualification.objects.bulk_create(
+    SocialWorkQualification.objects.bulk_create(
         [
-            Qualification(
+            SocialWorkQualification(
                 worker_id=pk, level="assistant", certificate_number=f"B{pk:09d}", obtained_on=today
             )
-            for pk in Worker.objects.values_list("pk", flat=True)
+            for pk in CommunityWorker.objects.values_list("pk", flat=True)
             if pk % 3 == 0
         ],
         batch_size=2000,
     )
     print(
         f"data: {Region.objects.filter(level=Level.COMMUNITY).count():,} communities, "
-        f"{Worker.objects.count():,} workers, built in {time.monotonic() - started:.0f} s"
+        f"{CommunityWorker.objects.count():,} workers, built in {time.monotonic() - started:.0f} s"
     )
     city = Region.objects.get(level=Level.CITY)
     county = max(
@@ -136,8 +136,6 @@ def main() -> None:
     )
     official = _common.staff_user("bench_city", "city_official", region=city)
     informant = "disaster_informant"
-    if not Worker.objects.filter(posts__kind=informant).exists():
-        informant = "disaster_officer"  # the name before the glossary's
     rows = []
     for label, place in (("city", city), (f"county {county.name}", county)):
         with CaptureQueriesContext(connection) as captured:

@@ -55,7 +55,7 @@ from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
 from shequ.workforce.demo_development import delete_demo_development, load_demo_development
 from shequ.workforce.demo_workers import delete_demo_workers, load_demo_workers
-from shequ.workforce.models import Worker
+from shequ.workforce.models import CommunityWorker
 
 DEFAULT_SEED = 20261129
 MAX_SCALE = 100.0
@@ -747,7 +747,7 @@ def synthetic_counts() -> dict[str, int]:
         "accounts": User.objects.filter(is_synthetic=True).count(),
         "cases": Case.objects.filter(is_synthetic=True).count(),
         "facilities": Facility.objects.filter(is_synthetic=True).count(),
-        "community_workers": Worker.objects.filter(is_synthetic=True).count(),
+        "community_workers": CommunityWorker.objects.filter(is_synthetic=True).count(),
         "social_organizations": SocialOrganization.objects.filter(is_synthetic=True).count(),
         "charity_funds": CharityFund.objects.filter(is_synthetic=True).count(),
         "providers": Provider.objects.filter(is_synthetic=True).count(),

@@ -26,15 +26,15 @@ from shequ.workforce.models import (
     AllowanceRate,
     CandidateReview,
     CheckResult,
+    CommunityWorker,
     Education,
     PerformanceReview,
     PoliticalStatus,
-    Qualification,
     ReserveCandidate,
     ReviewScheme,
+    SocialWorkQualification,
     TrainingCourse,
     TrainingRecord,
-    Worker,
 )
 from shequ.workforce.models.people import SERVING_STATUSES
 
@@ -80,7 +80,7 @@ def load_demo_development(*, county: Region, seed: int) -> dict[str, int]:
     rng = random.Random(f"{seed}-workforce-development")  # noqa: S311 (demo data)
     today = timezone.localdate()
     workers = list(
-        Worker.objects.filter(region__path__under=county.path, is_synthetic=True)
+        CommunityWorker.objects.filter(region__path__under=county.path, is_synthetic=True)
         .select_related("region")
         .defer("region__geometry")
         .order_by("pk")
@@ -109,7 +109,9 @@ def load_demo_development(*, county: Region, seed: int) -> dict[str, int]:
     return counts
 
 
-def _qualifications(rng: random.Random, workers: list[Worker], county: Region, today: date) -> int:
+def _qualifications(
+    rng: random.Random, workers: list[CommunityWorker], county: Region, today: date
+) -> int:
     rows = []
     for worker in workers:
         if rng.random() >= QUALIFIED_SHARE:
@@ -118,7 +120,7 @@ def _qualifications(rng: random.Random, workers: list[Worker], county: Region, t
         level = "assistant" if roll < 0.78 else ("intermediate" if roll < 0.96 else "senior")
         year = rng.randrange(2012, today.year)
         rows.append(
-            Qualification(
+            SocialWorkQualification(
                 worker=worker,
                 level=level,
                 # A demo prefix: never a real certificate number.
@@ -128,14 +130,14 @@ def _qualifications(rng: random.Random, workers: list[Worker], county: Region, t
         )
         if level != "assistant" and rng.random() < 0.6:
             rows.append(
-                Qualification(
+                SocialWorkQualification(
                     worker=worker,
                     level="assistant",
                     certificate_number=f"YS{county.code}{worker.pk:08d}A",
                     obtained_on=date(max(2008, year - rng.randrange(2, 5)), 6, 20),
                 )
             )
-    Qualification.objects.bulk_create(rows, batch_size=1000)
+    SocialWorkQualification.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
@@ -151,7 +153,7 @@ def _rates(county: Region, today: date) -> int:
 
 def _training(
     rng: random.Random,
-    workers: list[Worker],
+    workers: list[CommunityWorker],
     city: Region,
     county: Region,
     townships: list[Region],
@@ -202,7 +204,7 @@ def _training(
     return len(courses), len(records)
 
 
-def _reviews(rng: random.Random, workers: list[Worker], county: Region, year: int) -> int:
+def _reviews(rng: random.Random, workers: list[CommunityWorker], county: Region, year: int) -> int:
     scheme = actions.define_review_scheme(
         region=county,
         year=year,
@@ -241,9 +243,9 @@ def _reviews(rng: random.Random, workers: list[Worker], county: Region, year: in
 
 
 def _reserve(
-    rng: random.Random, workers: list[Worker], communities: list[Region], today: date
+    rng: random.Random, workers: list[CommunityWorker], communities: list[Region], today: date
 ) -> int:
-    by_community: dict[int, list[Worker]] = {}
+    by_community: dict[int, list[CommunityWorker]] = {}
     for worker in workers:
         by_community.setdefault(worker.region_id, []).append(worker)
     rows = []
@@ -254,7 +256,7 @@ def _reserve(
         for _n in range(rng.choice((1, 1, 2))):
             added = today - timedelta(days=rng.randrange(30, 900))
             if local and rng.random() < 0.6:
-                worker: Worker | None = local.pop(rng.randrange(len(local)))
+                worker: CommunityWorker | None = local.pop(rng.randrange(len(local)))
                 assert worker is not None
                 rows.append(
                     ReserveCandidate(
@@ -285,7 +287,7 @@ def _reserve(
 
 
 def _candidate_reviews(
-    rng: random.Random, workers: list[Worker], communities: list[Region], county: Region
+    rng: random.Random, workers: list[CommunityWorker], communities: list[Region], county: Region
 ) -> int:
     """Eight joint reviews: two drafts, two in review (some agencies answered), two passed, one
     failed, one withdrawn."""
@@ -344,7 +346,9 @@ def delete_demo_development() -> dict[str, int]:
             "review_schemes": gone(ReviewScheme.objects.filter(is_synthetic=True)),
             "training_records": gone(TrainingRecord.objects.filter(worker__is_synthetic=True)),
             "courses": gone(TrainingCourse.objects.filter(is_synthetic=True)),
-            "qualifications": gone(Qualification.objects.filter(worker__is_synthetic=True)),
+            "qualifications": gone(
+                SocialWorkQualification.objects.filter(worker__is_synthetic=True)
+            ),
             "allowance_rates": gone(AllowanceRate.objects.filter(is_synthetic=True)),
         }
     return counts

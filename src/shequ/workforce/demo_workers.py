@@ -23,12 +23,12 @@ from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.models import (
     AnnualPay,
     AverageWage,
+    CommunityWorker,
     Education,
     HiringMethod,
     PoliticalStatus,
     PostKind,
     UrbanPopulation,
-    Worker,
     WorkerPost,
     WorkerStatus,
     WorkerStatusChange,
@@ -74,7 +74,7 @@ class _People:
                 self.phones.add(phone)
                 return phone
 
-    def worker(self, community: Region, *, older: bool = False) -> Worker:
+    def worker(self, community: Region, *, older: bool = False) -> CommunityWorker:
         rng = self.rng
         age = rng.randint(42, 58) if older else rng.randint(24, 50)
         born = date(self.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
@@ -82,7 +82,7 @@ class _People:
         hired = date(
             rng.randint(max(born.year + 22, 2008), self.today.year - 1), rng.randint(1, 12), 1
         )
-        return Worker(
+        return CommunityWorker(
             region=community,
             name=_name(rng),
             sex="female" if female else "male",
@@ -111,7 +111,7 @@ class _People:
         )
 
 
-Plan = list[tuple[Worker, list[tuple[str, Region, Grid | None]]]]
+Plan = list[tuple[CommunityWorker, list[tuple[str, Region, Grid | None]]]]
 
 
 def _community_plan(people: _People, community: Region, grids: list[Grid]) -> Plan:
@@ -130,7 +130,7 @@ def _community_plan(people: _People, community: Region, grids: list[Grid]) -> Pl
     committee = [add(PostKind.COMMITTEE_MEMBER) for _ in range(rng.randint(2, 3))]
     if rng.random() < DISASTER_OFFICER_SHARE:
         # Usually a committee member also serves as the disaster information officer.
-        committee[0].append((PostKind.DISASTER_OFFICER, community, None))
+        committee[0].append((PostKind.DISASTER_INFORMANT, community, None))
     if rng.random() < GENERALIST_SHARE:
         for _ in range(rng.choice((1, 1, 2))):
             add(PostKind.GENERALIST)
@@ -164,7 +164,7 @@ def load_demo_workers(*, county: Region, seed: int) -> dict[str, int]:
     for community in communities:
         planned.extend(_community_plan(people, community, grids_of.get(community.pk, [])))
     with transaction.atomic():
-        workers = Worker.objects.bulk_create([w for w, _posts in planned], batch_size=1000)
+        workers = CommunityWorker.objects.bulk_create([w for w, _posts in planned], batch_size=1000)
         posts = [
             WorkerPost(worker=worker, kind=kind, community=community, grid=grid,
                        started_on=max(worker.hired_on or today, date(2015, 1, 1)))
@@ -218,11 +218,11 @@ def _figures(county: Region, workers: int, year: int) -> int:
 def delete_demo_workers() -> dict[str, int]:
     """Remove every synthetic worker (with posts, history and pay) and the demo figures."""
     with transaction.atomic():
-        _total, by_model = Worker.objects.filter(is_synthetic=True).delete()
+        _total, by_model = CommunityWorker.objects.filter(is_synthetic=True).delete()
         populations = UrbanPopulation.objects.filter(source=SOURCE).delete()[0]
         wages = AverageWage.objects.filter(source=SOURCE).delete()[0]
     return {
-        "workers": by_model.get(Worker._meta.label, 0),
+        "workers": by_model.get(CommunityWorker._meta.label, 0),
         "posts": by_model.get(WorkerPost._meta.label, 0),
         "figures": populations + wages,
     }

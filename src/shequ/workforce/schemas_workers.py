@@ -13,7 +13,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from shequ.core.masking import mask_id_number, mask_phone
-from shequ.workforce.models import AverageWage, UrbanPopulation, Worker, WorkerPost
+from shequ.workforce.models import AverageWage, CommunityWorker, UrbanPopulation, WorkerPost
 
 
 class PostOut(Schema):
@@ -72,27 +72,27 @@ class WorkerOut(Schema):
     updated_at: datetime
 
     @staticmethod
-    def resolve_region_code(obj: Worker) -> str:
+    def resolve_region_code(obj: CommunityWorker) -> str:
         return obj.region.code
 
     @staticmethod
-    def resolve_region_name(obj: Worker) -> str:
+    def resolve_region_name(obj: CommunityWorker) -> str:
         return obj.region.name
 
     @staticmethod
-    def resolve_id_number(obj: Worker) -> str:
+    def resolve_id_number(obj: CommunityWorker) -> str:
         return mask_id_number(obj.id_number) if obj.id_number else ""
 
     @staticmethod
-    def resolve_phone(obj: Worker) -> str:
+    def resolve_phone(obj: CommunityWorker) -> str:
         return mask_phone(obj.phone) if obj.phone else ""
 
     @staticmethod
-    def resolve_status_label(obj: Worker) -> str:
+    def resolve_status_label(obj: CommunityWorker) -> str:
         return str(obj.get_status_display())
 
     @staticmethod
-    def resolve_open_posts(obj: Worker) -> list[WorkerPost]:
+    def resolve_open_posts(obj: CommunityWorker) -> list[WorkerPost]:
         found = getattr(obj, "open_posts", None)
         if found is not None:
             return list(found)
@@ -123,15 +123,15 @@ class WorkerDetailOut(WorkerOut):
     pay: list[PayOut]
 
     @staticmethod
-    def resolve_posts(obj: Worker) -> list[WorkerPost]:
+    def resolve_posts(obj: CommunityWorker) -> list[WorkerPost]:
         return list(getattr(obj, "api_posts", []))
 
     @staticmethod
-    def resolve_status_history(obj: Worker) -> list[Any]:
+    def resolve_status_history(obj: CommunityWorker) -> list[Any]:
         return list(getattr(obj, "api_history", []))
 
     @staticmethod
-    def resolve_pay(obj: Worker) -> list[dict[str, Any]]:
+    def resolve_pay(obj: CommunityWorker) -> list[dict[str, Any]]:
         return list(getattr(obj, "api_pay", []))
 
 

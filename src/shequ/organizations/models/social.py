@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.validators import normalize_phone
 from shequ.territory.models import Region
-from shequ.workforce.models import QualificationLevel, Worker
+from shequ.workforce.models import CommunityWorker, QualificationLevel
 
 
 class OrgKind(models.TextChoices):
@@ -167,7 +167,7 @@ class SiteStaff(models.Model):
 
     site = models.ForeignKey(SocialWorkSite, on_delete=models.CASCADE, related_name="staff")
     worker = models.ForeignKey(
-        Worker,
+        CommunityWorker,
         verbose_name=_("社区工作者"),
         null=True,
         blank=True,
@@ -248,6 +248,7 @@ class ServiceProject(models.Model):
         _("状态"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
     )
     deliverables = models.TextField(_("服务内容与成果要求"), blank=True)
+    termination_reason = models.TextField(_("终止原因"), blank=True)
     evaluation_score = models.DecimalField(
         _("评估得分"), max_digits=5, decimal_places=1, null=True, blank=True
     )

@@ -31,10 +31,10 @@ from shequ.workforce.models import (
     CandidateReview,
     CheckAgency,
     CheckResult,
+    CommunityWorker,
     Education,
     PerformanceReview,
     PoliticalStatus,
-    Qualification,
     QualificationLevel,
     ReserveCandidate,
     ReserveStatus,
@@ -42,11 +42,11 @@ from shequ.workforce.models import (
     ReviewIndicator,
     ReviewScheme,
     ReviewStatus,
+    SocialWorkQualification,
     SoughtPost,
     TrainingCourse,
     TrainingLevel,
     TrainingRecord,
-    Worker,
 )
 from shequ.workforce.permissions import WorkforcePerm
 
@@ -147,7 +147,7 @@ def _year(value: Any, field: str = "year") -> int:
     return year
 
 
-def require_worker(by: Any, worker: Worker, perm: str) -> None:
+def require_worker(by: Any, worker: CommunityWorker, perm: str) -> None:
     require_place(by, perm, worker.region.path, _refusal())
 
 
@@ -167,8 +167,8 @@ def _require_county_or_city(region: Region, field: str = "region") -> None:
 
 @transaction.atomic
 def record_qualification(
-    *, worker: Worker, level: str, certificate_number: str, obtained_on: Any, by: Any
-) -> Qualification:
+    *, worker: CommunityWorker, level: str, certificate_number: str, obtained_on: Any, by: Any
+) -> SocialWorkQualification:
     """Record a worker's social-work qualification certificate (社会工作者职业资格证书)."""
     require_worker(by, worker, WorkforcePerm.EDIT)
     errors: dict[str, str] = {}
@@ -191,7 +191,7 @@ def record_qualification(
             )
     if errors:
         raise ValidationError(errors)
-    if level and Qualification.objects.filter(worker=worker, level=level).exists():
+    if level and SocialWorkQualification.objects.filter(worker=worker, level=level).exists():
         raise ValidationError(
             {
                 "level": _("%(name)s 已登记过“%(level)s”资格。")
@@ -199,11 +199,11 @@ def record_qualification(
             }
         )
     duplicate = _("证书编号“%(number)s”已登记过，请核对证书编号。") % {"number": number}
-    if Qualification.objects.filter(certificate_number=number).exists():
+    if SocialWorkQualification.objects.filter(certificate_number=number).exists():
         raise ValidationError({"certificate_number": duplicate})
     try:
         with transaction.atomic():
-            qualification = Qualification.objects.create(
+            qualification = SocialWorkQualification.objects.create(
                 worker=worker,
                 level=level,
                 certificate_number=number,
@@ -225,7 +225,7 @@ def record_qualification(
 
 
 @transaction.atomic
-def remove_qualification(*, qualification: Qualification, by: Any) -> None:
+def remove_qualification(*, qualification: SocialWorkQualification, by: Any) -> None:
     """Remove a certificate recorded by mistake."""
     worker = qualification.worker
     require_worker(by, worker, WorkforcePerm.EDIT)
@@ -354,7 +354,7 @@ def register_course(
     return course
 
 
-def require_trainer(by: Any, course: TrainingCourse, workers: Sequence[Worker]) -> None:
+def require_trainer(by: Any, course: TrainingCourse, workers: Sequence[CommunityWorker]) -> None:
     """Attendance is recorded by the course's organisers (``train`` over its region) or, for their
     own workers, by a place below it that holds ``train`` (a community reporting who attended)."""
     if by is None:
@@ -372,7 +372,7 @@ def require_trainer(by: Any, course: TrainingCourse, workers: Sequence[Worker]) 
 def record_attendance(
     *,
     course: TrainingCourse,
-    workers: Sequence[Worker],
+    workers: Sequence[CommunityWorker],
     by: Any,
     hours: Any = None,
     passed: bool = True,
@@ -560,7 +560,7 @@ def define_review_scheme(
     return scheme
 
 
-def scheme_for(worker: Worker, year: int) -> ReviewScheme | None:
+def scheme_for(worker: CommunityWorker, year: int) -> ReviewScheme | None:
     """The scheme a worker is reviewed against for ``year``: their county's, else the city's."""
     county, city = county_and_city_codes(worker.region)
     found = {
@@ -583,7 +583,7 @@ def grade_for(total: Decimal, maximum: Decimal) -> str:
 @transaction.atomic
 def review_worker(
     *,
-    worker: Worker,
+    worker: CommunityWorker,
     year: Any,
     scores: Mapping[Any, Any],
     by: Any,
@@ -662,7 +662,7 @@ def add_reserve_candidate(
     *,
     community: Region,
     by: Any,
-    worker: Worker | None = None,
+    worker: CommunityWorker | None = None,
     name: str = "",
     birth_date: Any = None,
     phone: str = "",
@@ -808,7 +808,7 @@ def create_candidate_review(
     name: str,
     id_number: str,
     by: Any,
-    worker: Worker | None = None,
+    worker: CommunityWorker | None = None,
     is_synthetic: bool = False,
 ) -> CandidateReview:
     """Open a joint review (a draft) of a candidate for a post in a community's election."""

@@ -48,11 +48,11 @@ from shequ.territory.models import Grid, Level, Region
 from shequ.workforce import tasks
 from shequ.workforce.actions.workers import WORKER_FIELDS, clean_worker, parse_date
 from shequ.workforce.models import (
+    CommunityWorker,
     Education,
     HiringMethod,
     PoliticalStatus,
     PostKind,
-    Worker,
     WorkerImport,
     WorkerPost,
     WorkerStatus,
@@ -116,7 +116,7 @@ class RowPlan:
     number: int
     errors: list[tuple[str, str]]
     community: Region | None = None
-    existing: Worker | None = None
+    existing: CommunityWorker | None = None
     cleaned: dict[str, Any] = field(default_factory=dict)
     post: tuple[str, Grid | None, date] | None = None  # kind, grid, start: a post to give
     outcome: str = ""
@@ -198,7 +198,9 @@ def plan_row(ctx: Context, row: spreadsheets.Row) -> RowPlan:
     if number and "id_number" not in troubled:
         plan.index = _index(number)
         existing = (
-            Worker.objects.filter(id_number_index=plan.index).select_related("region").first()
+            CommunityWorker.objects.filter(id_number_index=plan.index)
+            .select_related("region")
+            .first()
         )
         if existing is not None and not ctx.allows(existing.region.path):
             plan.error("id_number", _taken())
@@ -434,7 +436,7 @@ def _apply(ctx: Context, items: list[Item], *, abort: bool) -> Applied:
             continue
         if existing is None:
             since = plan.cleaned["hired_on"] or today
-            worker = Worker.objects.create(
+            worker = CommunityWorker.objects.create(
                 region=plan.community, status=WorkerStatus.ACTIVE, status_since=since,
                 created_at=now, updated_at=now, **plan.cleaned,
             )  # fmt: skip
@@ -443,7 +445,7 @@ def _apply(ctx: Context, items: list[Item], *, abort: bool) -> Applied:
                 reason=_("批量导入"), recorded_by=by,
             )  # fmt: skip
         else:
-            written = Worker.objects.filter(pk=existing.pk, version=existing.version).update(
+            written = CommunityWorker.objects.filter(pk=existing.pk, version=existing.version).update(
                 region=plan.community, version=F("version") + 1, updated_at=now,
                 id_number_index=_index(plan.cleaned["id_number"]),
                 phone_index=(

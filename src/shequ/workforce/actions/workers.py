@@ -33,12 +33,12 @@ from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.models import (
     AnnualPay,
     AverageWage,
+    CommunityWorker,
     Education,
     HiringMethod,
     PoliticalStatus,
     PostKind,
     UrbanPopulation,
-    Worker,
     WorkerPost,
     WorkerStatus,
     WorkerStatusChange,
@@ -84,7 +84,7 @@ def _actor(by: Any) -> Any:
     return by if getattr(by, "pk", None) else None
 
 
-def _require_worker(by: Any, worker: Worker, perm: str = WorkforcePerm.EDIT) -> None:
+def _require_worker(by: Any, worker: CommunityWorker, perm: str = WorkforcePerm.EDIT) -> None:
     require_place(by, perm, worker.region.path, _refusal())
 
 
@@ -171,7 +171,7 @@ def clean_worker(values: Mapping[str, Any], *, exclude: int | None = None) -> di
             errors["id_number"] = list(exc.messages)
     cleaned["id_number"] = number
     if number:
-        taken = Worker.objects.filter(id_number_index=_id_index(number))
+        taken = CommunityWorker.objects.filter(id_number_index=_id_index(number))
         if exclude is not None:
             taken = taken.exclude(pk=exclude)
         if taken.exists():
@@ -215,7 +215,7 @@ def clean_worker(values: Mapping[str, Any], *, exclude: int | None = None) -> di
 @transaction.atomic
 def register_worker(
     *, region: Region, by: Any, is_synthetic: bool = False, **values: Any
-) -> Worker:
+) -> CommunityWorker:
     """Register a worker employed at ``region`` (a community or township). ``values``: the fields of
     ``WORKER_FIELDS`` as typed. The ID number is checked (GB 11643) and must be new; birth date and
     sex come from it when it is given."""
@@ -224,7 +224,7 @@ def register_worker(
     since: date = cleaned["hired_on"] or timezone.localdate()
     try:
         with transaction.atomic():
-            worker = Worker.objects.create(
+            worker = CommunityWorker.objects.create(
                 region=region,
                 status=WorkerStatus.ACTIVE,
                 status_since=since,
@@ -259,8 +259,8 @@ def conflict_message() -> str:
     return _("该社区工作者的信息刚刚已被他人修改，请刷新页面后重试。")
 
 
-def _locked(worker: Worker, version: int | None) -> Worker:
-    locked = Worker.objects.select_for_update().select_related("region").get(pk=worker.pk)
+def _locked(worker: CommunityWorker, version: int | None) -> CommunityWorker:
+    locked = CommunityWorker.objects.select_for_update().select_related("region").get(pk=worker.pk)
     if version is not None and locked.version != int(version):
         raise ValidationError(conflict_message(), code="conflict")
     return locked
@@ -269,12 +269,12 @@ def _locked(worker: Worker, version: int | None) -> Worker:
 @transaction.atomic
 def update_worker(
     *,
-    worker: Worker,
+    worker: CommunityWorker,
     by: Any,
     version: int | None = None,
     region: Region | None = None,
     **values: Any,
-) -> Worker:
+) -> CommunityWorker:
     """Change a worker's particulars (and, with ``region``, where they are employed); ``version`` is
     the one the editor saw: a colleague's newer edit is never overwritten. Fields not given keep their
     value."""
@@ -312,7 +312,7 @@ def update_worker(
     return locked
 
 
-def reveal(*, worker: Worker, field_name: str, reason: str, by: Any) -> str:
+def reveal(*, worker: CommunityWorker, field_name: str, reason: str, by: Any) -> str:
     """The clear ID number or phone of one worker, for a user who says why. Audited (the reason is
     kept, the value never is)."""
     reason = (reason or "").strip()
@@ -340,7 +340,7 @@ def reveal(*, worker: Worker, field_name: str, reason: str, by: Any) -> str:
 @transaction.atomic
 def change_status(
     *,
-    worker: Worker,
+    worker: CommunityWorker,
     to_status: str,
     effective_on: Any,
     reason: str,
@@ -374,7 +374,7 @@ def change_status(
                 % {"since": locked.status_since.isoformat()}
             }
         )
-    updated = Worker.objects.filter(
+    updated = CommunityWorker.objects.filter(
         pk=locked.pk, status=locked.status, version=locked.version
     ).update(
         status=to_status, status_since=day, version=F("version") + 1, updated_at=timezone.now()
@@ -415,7 +415,7 @@ def grid_clash_message(grid: Grid | None) -> str:
     ) % {"grid": grid.name if grid is not None else "—"}
 
 
-def _open_grid_post(worker: Worker) -> WorkerPost | None:
+def _open_grid_post(worker: CommunityWorker) -> WorkerPost | None:
     return (
         WorkerPost.objects.filter(worker=worker, kind=PostKind.GRID_WORKER, ended_on__isnull=True)
         .select_related("grid")
@@ -423,7 +423,7 @@ def _open_grid_post(worker: Worker) -> WorkerPost | None:
     )
 
 
-def post_communities_path_ok(worker: Worker, community: Region) -> bool:
+def post_communities_path_ok(worker: CommunityWorker, community: Region) -> bool:
     """A post is in the worker's own community, or in a community of the worker's township."""
     return community.path.startswith(worker.region.path)
 
@@ -431,7 +431,7 @@ def post_communities_path_ok(worker: Worker, community: Region) -> bool:
 @transaction.atomic
 def assign_post(
     *,
-    worker: Worker,
+    worker: CommunityWorker,
     kind: str,
     community: Region,
     started_on: Any,
@@ -596,7 +596,7 @@ def clean_amount(value: Any, field: str, label: str, *, low: Decimal, high: Deci
 
 
 @transaction.atomic
-def record_pay(*, worker: Worker, year: Any, amount: Any, by: Any) -> AnnualPay:
+def record_pay(*, worker: CommunityWorker, year: Any, amount: Any, by: Any) -> AnnualPay:
     """Enter (or correct) a worker's total pay for ``year``."""
     _require_worker(by, worker, WorkforcePerm.MANAGE_PAY)
     pay_year = clean_year(year)

@@ -33,7 +33,7 @@ from ninja.pagination import paginate
 from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
 from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.actions import workers as actions
-from shequ.workforce.models import PostKind, Worker, WorkerStatus
+from shequ.workforce.models import CommunityWorker, PostKind, WorkerStatus
 from shequ.workforce.permissions import WorkforcePerm
 from shequ.workforce.queries import staffing as staffing_queries
 from shequ.workforce.queries import workers as queries
@@ -103,7 +103,7 @@ def _employer(user: Any, code: str) -> Region:
     return region
 
 
-def _detailed(user: Any, worker_id: int) -> Worker:
+def _detailed(user: Any, worker_id: int) -> CommunityWorker:
     """A worker with what ``WorkerDetailOut`` shows attached."""
     worker = queries.worker_detail(user, worker_id)
     posts = list(queries.worker_posts(worker))
@@ -140,7 +140,7 @@ def list_workers(
     pay_below_year: int | None = Query(
         None, ge=2000, le=2100, description="该年度薪酬低于上年社平工资"
     ),
-) -> QuerySet[Worker]:
+) -> QuerySet[CommunityWorker]:
     user = user_with(request, WorkforcePerm.VIEW)
     if post_kind and post_kind not in PostKind.values:
         raise invalid("post_kind", _("岗位代码不正确。"))
@@ -161,7 +161,7 @@ def list_workers(
     response={201: WorkerDetailOut, **ERRORS},
     summary="登记社区工作者；身份证号校验并不得重复",
 )
-def create_worker(request: HttpRequest, payload: WorkerIn) -> Status[Worker]:
+def create_worker(request: HttpRequest, payload: WorkerIn) -> Status[CommunityWorker]:
     user = user_with(request, WorkforcePerm.EDIT)
     region = _employer(user, payload.region_code)
     values = payload.model_dump(exclude={"region_code"})
@@ -175,7 +175,7 @@ def create_worker(request: HttpRequest, payload: WorkerIn) -> Status[Worker]:
     response={200: WorkerDetailOut, **ERRORS},
     summary="社区工作者详情：岗位、状态变更、薪酬（身份证号、手机号已遮蔽）",
 )
-def get_worker(request: HttpRequest, worker_id: int) -> Worker:
+def get_worker(request: HttpRequest, worker_id: int) -> CommunityWorker:
     user = user_with(request, WorkforcePerm.VIEW)
     return _detailed(user, worker_id)
 
@@ -185,7 +185,7 @@ def get_worker(request: HttpRequest, worker_id: int) -> Worker:
     response={200: WorkerDetailOut, **CONFLICT, **ERRORS},
     summary="修改社区工作者：带上读取时的 version；期间有人改过则 409",
 )
-def patch_worker(request: HttpRequest, worker_id: int, payload: WorkerPatchIn) -> Worker:
+def patch_worker(request: HttpRequest, worker_id: int, payload: WorkerPatchIn) -> CommunityWorker:
     user = user_with(request, WorkforcePerm.EDIT)
     worker = queries.editable_worker(user, worker_id)
     changes = payload.model_dump(exclude_unset=True, exclude={"version", "region_code"})
@@ -208,7 +208,7 @@ def patch_worker(request: HttpRequest, worker_id: int, payload: WorkerPatchIn) -
     response={200: WorkerDetailOut, **CONFLICT, **ERRORS},
     summary="变更状态（离职、退休、解聘时在任岗位于生效日期结束）",
 )
-def post_status(request: HttpRequest, worker_id: int, payload: StatusIn) -> Worker:
+def post_status(request: HttpRequest, worker_id: int, payload: StatusIn) -> CommunityWorker:
     user = user_with(request, WorkforcePerm.EDIT)
     worker = queries.editable_worker(user, worker_id)
     with _acting():
@@ -274,7 +274,7 @@ def end_post(request: HttpRequest, worker_id: int, worker_post_id: int, payload:
     response={200: WorkerDetailOut, **ERRORS},
     summary="登记或更正某年度应发薪酬（元）",
 )
-def put_pay(request: HttpRequest, worker_id: int, pay_year: int, payload: PayIn) -> Worker:
+def put_pay(request: HttpRequest, worker_id: int, pay_year: int, payload: PayIn) -> CommunityWorker:
     user = user_with(request, WorkforcePerm.MANAGE_PAY)
     worker = queries.worker_detail(user, worker_id, WorkforcePerm.MANAGE_PAY)
     with _acting({"year": "pay_year"}):

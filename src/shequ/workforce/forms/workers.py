@@ -16,11 +16,11 @@ from shequ.core.forms import StyledForm
 from shequ.territory.models import Grid, Region
 from shequ.workforce.actions.workers import FIRST_YEAR, REVEALABLE_FIELDS, WORKER_FIELDS
 from shequ.workforce.models import (
+    CommunityWorker,
     Education,
     HiringMethod,
     PoliticalStatus,
     PostKind,
-    Worker,
     WorkerStatus,
 )
 from shequ.workforce.queries.workers import WorkerFilters, filter_regions
@@ -140,7 +140,12 @@ class WorkerForm(StyledForm):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, data: Any = None, *, regions: Any, worker: Worker | None = None, **kwargs: Any
+        self,
+        data: Any = None,
+        *,
+        regions: Any,
+        worker: CommunityWorker | None = None,
+        **kwargs: Any,
     ) -> None:
         if worker is not None and data is None:
             initial = {name: getattr(worker, name) for name in WORKER_FIELDS}

@@ -1,11 +1,11 @@
 """The community workforce (W1).
 
-- ``people``: ``Worker`` (a community worker, with encrypted ID number and phone), ``WorkerPost`` (the
+- ``people``: ``CommunityWorker`` (a community worker, with encrypted ID number and phone), ``WorkerPost`` (the
   posts a worker holds, in a community and optionally a grid, with dates), ``WorkerStatusChange`` (the
   status history), ``AnnualPay`` with ``AverageWage`` (the local average wage a year's pay is checked
   against) and ``UrbanPopulation`` (the statistics bureau's urban permanent residents per county and
   year, the denominator of workers per 10,000).
-- ``development``: social-work ``Qualification`` with ``AllowanceRate``, ``TrainingCourse`` and
+- ``development``: social-work ``SocialWorkQualification`` with ``AllowanceRate``, ``TrainingCourse`` and
   ``TrainingRecord``, ``ReviewScheme`` / ``ReviewIndicator`` / ``PerformanceReview``, the party
   secretaries' ``ReserveCandidate`` pool, and the joint qualification review of committee candidates
   (``CandidateReview`` with its ``CandidateCheck`` rows).
@@ -18,7 +18,6 @@ from shequ.workforce.models.development import (
     CheckAgency,
     CheckResult,
     PerformanceReview,
-    Qualification,
     QualificationLevel,
     ReserveCandidate,
     ReserveStatus,
@@ -26,6 +25,7 @@ from shequ.workforce.models.development import (
     ReviewIndicator,
     ReviewScheme,
     ReviewStatus,
+    SocialWorkQualification,
     SoughtPost,
     TrainingCourse,
     TrainingLevel,
@@ -34,12 +34,12 @@ from shequ.workforce.models.development import (
 from shequ.workforce.models.people import (
     AnnualPay,
     AverageWage,
+    CommunityWorker,
     Education,
     HiringMethod,
     PoliticalStatus,
     PostKind,
     UrbanPopulation,
-    Worker,
     WorkerImport,
     WorkerPost,
     WorkerStatus,
@@ -54,12 +54,12 @@ __all__ = [
     "CandidateReview",
     "CheckAgency",
     "CheckResult",
+    "CommunityWorker",
     "Education",
     "HiringMethod",
     "PerformanceReview",
     "PoliticalStatus",
     "PostKind",
-    "Qualification",
     "QualificationLevel",
     "ReserveCandidate",
     "ReserveStatus",
@@ -67,12 +67,12 @@ __all__ = [
     "ReviewIndicator",
     "ReviewScheme",
     "ReviewStatus",
+    "SocialWorkQualification",
     "SoughtPost",
     "TrainingCourse",
     "TrainingLevel",
     "TrainingRecord",
     "UrbanPopulation",
-    "Worker",
     "WorkerImport",
     "WorkerPost",
     "WorkerStatus",

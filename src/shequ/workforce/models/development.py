@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.validators import normalize_id_number, normalize_phone
 from shequ.territory.models import Region
-from shequ.workforce.models.people import Education, PoliticalStatus, Worker
+from shequ.workforce.models.people import CommunityWorker, Education, PoliticalStatus
 
 
 class QualificationLevel(models.TextChoices):
@@ -21,10 +21,12 @@ class QualificationLevel(models.TextChoices):
     SENIOR = "senior", _("高级社会工作师")
 
 
-class Qualification(models.Model):
+class SocialWorkQualification(models.Model):
     """A worker's national social-work qualification certificate (社会工作者职业资格证书)."""
 
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="qualifications")
+    worker = models.ForeignKey(
+        CommunityWorker, on_delete=models.CASCADE, related_name="qualifications"
+    )
     level = models.CharField(_("等级"), max_length=16, choices=QualificationLevel.choices)
     certificate_number = models.CharField(_("证书编号"), max_length=40, unique=True)
     obtained_on = models.DateField(_("取得日期"))
@@ -136,7 +138,9 @@ class TrainingRecord(models.Model):
     """One worker's attendance of a course, with the hours credited."""
 
     course = models.ForeignKey(TrainingCourse, on_delete=models.CASCADE, related_name="records")
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="training_records")
+    worker = models.ForeignKey(
+        CommunityWorker, on_delete=models.CASCADE, related_name="training_records"
+    )
     hours = models.DecimalField(_("获得学时"), max_digits=5, decimal_places=1)
     passed = models.BooleanField(_("考核合格"), default=True)
     recorded_by = models.ForeignKey(
@@ -223,7 +227,7 @@ class ReviewGrade(models.TextChoices):
 class PerformanceReview(models.Model):
     """A worker's annual review: a score per indicator of the scheme, the total and the grade."""
 
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="reviews")
+    worker = models.ForeignKey(CommunityWorker, on_delete=models.CASCADE, related_name="reviews")
     scheme = models.ForeignKey(ReviewScheme, on_delete=models.PROTECT, related_name="reviews")
     year = models.PositiveSmallIntegerField(_("年度"))
     scores = models.JSONField(_("各项得分"), default=dict)
@@ -268,7 +272,7 @@ class ReserveCandidate(models.Model):
         related_name="reserve_candidates",
     )
     worker = models.ForeignKey(
-        Worker,
+        CommunityWorker,
         verbose_name=_("社区工作者"),
         null=True,
         blank=True,
@@ -341,7 +345,7 @@ class CandidateReview(models.Model):
         source="id_number", kind="id_number", normalizer=normalize_id_number, db_index=False
     )
     worker = models.ForeignKey(
-        Worker,
+        CommunityWorker,
         verbose_name=_("社区工作者"),
         null=True,
         blank=True,

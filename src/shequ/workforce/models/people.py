@@ -20,7 +20,7 @@ class PostKind(models.TextChoices):
     COMMITTEE_MEMBER = "committee_member", _("两委委员")
     GRID_WORKER = "grid_worker", _("专职网格员")
     GENERALIST = "generalist", _("全科社工")
-    DISASTER_OFFICER = "disaster_officer", _("灾害信息员")
+    DISASTER_INFORMANT = "disaster_informant", _("灾害信息员")
     COMMUNITY_WORKER = "community_worker", _("社区专职工作者")
 
 
@@ -60,7 +60,7 @@ class PoliticalStatus(models.TextChoices):
     MASSES = "masses", _("群众")
 
 
-class Worker(models.Model):
+class CommunityWorker(models.Model):
     """A community worker (社区工作者), employed at a community (or a township for its stations)."""
 
     region = models.ForeignKey(
@@ -136,7 +136,7 @@ class Worker(models.Model):
 class WorkerPost(models.Model):
     """A post a worker holds (or held) in a community, and for a grid worker the grid."""
 
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="posts")
+    worker = models.ForeignKey(CommunityWorker, on_delete=models.CASCADE, related_name="posts")
     kind = models.CharField(_("岗位"), max_length=20, choices=PostKind.choices)
     community = models.ForeignKey(
         Region,
@@ -190,7 +190,9 @@ class WorkerPost(models.Model):
 class WorkerStatusChange(models.Model):
     """One change of a worker's status, kept for the history (never edited)."""
 
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="status_changes")
+    worker = models.ForeignKey(
+        CommunityWorker, on_delete=models.CASCADE, related_name="status_changes"
+    )
     from_status = models.CharField(
         _("原状态"), max_length=12, choices=WorkerStatus.choices, blank=True
     )
@@ -217,7 +219,7 @@ class WorkerStatusChange(models.Model):
 class AnnualPay(models.Model):
     """A worker's total pay for one year (应发工资总额, yuan)."""
 
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="pay")
+    worker = models.ForeignKey(CommunityWorker, on_delete=models.CASCADE, related_name="pay")
     year = models.PositiveSmallIntegerField(_("年度"))
     amount = models.DecimalField(_("年度应发薪酬（元）"), max_digits=10, decimal_places=2)
     entered_by = models.ForeignKey(

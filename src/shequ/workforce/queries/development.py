@@ -48,17 +48,17 @@ from shequ.workforce.models import (
     AllowanceRate,
     CandidateCheck,
     CandidateReview,
+    CommunityWorker,
     PerformanceReview,
-    Qualification,
     QualificationLevel,
     ReserveCandidate,
     ReserveStatus,
     ReviewGrade,
     ReviewScheme,
     ReviewStatus,
+    SocialWorkQualification,
     TrainingCourse,
     TrainingRecord,
-    Worker,
     WorkerPost,
 )
 from shequ.workforce.models.people import SERVING_STATUSES
@@ -111,9 +111,9 @@ def regions_at(user: Any, perm: str, levels: tuple[str, ...]) -> QuerySet[Region
     )
 
 
-def workers_of(user: Any, perm: str, region: Region | None = None) -> QuerySet[Worker]:
+def workers_of(user: Any, perm: str, region: Region | None = None) -> QuerySet[CommunityWorker]:
     """Workers ``user`` may act on for ``perm`` (within ``region`` when given), by place and name."""
-    found = scoped(Worker.objects.all(), user, perm)
+    found = scoped(CommunityWorker.objects.all(), user, perm)
     if region is not None:
         found = found.filter(region__path__under=region.path)
     return (
@@ -123,9 +123,9 @@ def workers_of(user: Any, perm: str, region: Region | None = None) -> QuerySet[W
     )
 
 
-def worker(user: Any, worker_id: Any, perm: str = PERM) -> Worker:
+def worker(user: Any, worker_id: Any, perm: str = PERM) -> CommunityWorker:
     return get_scoped_or_404(
-        Worker.objects.select_related("region").defer("region__geometry"),
+        CommunityWorker.objects.select_related("region").defer("region__geometry"),
         user,
         perm,
         pk=worker_id,
@@ -162,13 +162,13 @@ def certified_workers(user: Any, filters: QualificationFilters = QualificationFi
     """Workers in scope with at least one certificate, each with their highest level
     (``top_level``), its certificate number and date, in one query."""
     best = (
-        Qualification.objects.filter(worker=OuterRef("pk"))
+        SocialWorkQualification.objects.filter(worker=OuterRef("pk"))
         .annotate(rank=RANK)
         .order_by("-rank", "obtained_on", "pk")
     )
     found = (
-        scoped(Worker.objects.all(), user, PERM)
-        .filter(Exists(Qualification.objects.filter(worker=OuterRef("pk"))))
+        scoped(CommunityWorker.objects.all(), user, PERM)
+        .filter(Exists(SocialWorkQualification.objects.filter(worker=OuterRef("pk"))))
         .annotate(
             top_level=Subquery(best.values("level")[:1]),
             top_certificate=Subquery(best.values("certificate_number")[:1]),
@@ -244,16 +244,16 @@ def allowance_total(found: Any, day: datetime.date | None = None) -> tuple[int, 
     return len(amounts), sum(amounts, Decimal(0))
 
 
-def qualification(user: Any, qualification_id: Any, perm: str = PERM) -> Qualification:
+def qualification(user: Any, qualification_id: Any, perm: str = PERM) -> SocialWorkQualification:
     return get_scoped_or_404(
-        Qualification.objects.select_related("worker", "worker__region"),
+        SocialWorkQualification.objects.select_related("worker", "worker__region"),
         user,
         perm,
         pk=qualification_id,
     )
 
 
-def worker_qualifications(worker: Worker) -> list[Qualification]:
+def worker_qualifications(worker: CommunityWorker) -> list[SocialWorkQualification]:
     return list(worker.qualifications.order_by("-obtained_on", "pk"))
 
 
@@ -362,12 +362,18 @@ def record(user: Any, course: TrainingCourse, record_id: Any) -> TrainingRecord:
     )
 
 
-def attendance_candidates(user: Any, course: TrainingCourse, community: Region) -> list[Worker]:
+def attendance_candidates(
+    user: Any, course: TrainingCourse, community: Region
+) -> list[CommunityWorker]:
     """Serving workers of ``community`` (inside the course region) who are not yet on the course."""
     if not community.path.startswith(course.region.path):
         return []
     found = (
-        scoped(Worker.objects.filter(region__path__under=community.path), user, WorkforcePerm.TRAIN)
+        scoped(
+            CommunityWorker.objects.filter(region__path__under=community.path),
+            user,
+            WorkforcePerm.TRAIN,
+        )
         .filter(status__in=list(SERVING_STATUSES))
         .exclude(training_records__course=course)
         .order_by("name", "pk")
@@ -375,7 +381,7 @@ def attendance_candidates(user: Any, course: TrainingCourse, community: Region) 
     return list(found)
 
 
-def worker_training(worker: Worker) -> list[TrainingRecord]:
+def worker_training(worker: CommunityWorker) -> list[TrainingRecord]:
     return list(
         worker.training_records.select_related("course", "course__region")
         .defer("course__region__geometry", "course__description")
@@ -446,7 +452,7 @@ def training_coverage(user: Any, region: Region | None, year: int) -> Coverage:
         for c in children
     }
     total = CoverageRow(region, region.name if region else _("合计"))
-    workers = scoped(Worker.objects.all(), user, PERM)
+    workers = scoped(CommunityWorker.objects.all(), user, PERM)
     if region is not None:
         workers = workers.filter(region__path__under=region.path)
     serving = workers.filter(serving_q(day))
@@ -614,7 +620,7 @@ def export_qualifications(user: Any, filters: QualificationFilters) -> tuple[str
         audit.record(
             "workforce.qualification.export",
             actor=user,
-            object_type="workforce.Qualification",
+            object_type="workforce.SocialWorkQualification",
             object_repr=_("持证社工 %(n)s 人") % {"n": len(rows)},
         )
     return f"qualifications-{now:%Y%m%d-%H%M%S}.xlsx", buffer.getvalue()
@@ -646,7 +652,7 @@ def schemes(user: Any, year: int | None = None) -> QuerySet[ReviewScheme]:
     )
 
 
-def scheme_for_worker(worker: Worker, year: int) -> ReviewScheme | None:
+def scheme_for_worker(worker: CommunityWorker, year: int) -> ReviewScheme | None:
     return scheme_for(worker, year)
 
 
@@ -701,10 +707,14 @@ def score_rows(review: PerformanceReview) -> list[dict[str, Any]]:
     ]
 
 
-def unreviewed_workers(user: Any, year: int, region: Region) -> list[Worker]:
+def unreviewed_workers(user: Any, year: int, region: Region) -> list[CommunityWorker]:
     """Serving workers of ``region`` the user may review who have no review for ``year``."""
     return list(
-        scoped(Worker.objects.filter(region__path__under=region.path), user, WorkforcePerm.REVIEW)
+        scoped(
+            CommunityWorker.objects.filter(region__path__under=region.path),
+            user,
+            WorkforcePerm.REVIEW,
+        )
         .filter(status__in=list(SERVING_STATUSES))
         .exclude(reviews__year=year)
         .order_by("name", "pk")

@@ -26,7 +26,13 @@ from openpyxl.styles import Font
 from shequ.core.exports import safe_row
 from shequ.core.scoping import scoped
 from shequ.territory.models import Grid, Level, Region
-from shequ.workforce.models import PostKind, Qualification, UrbanPopulation, Worker, WorkerPost
+from shequ.workforce.models import (
+    CommunityWorker,
+    PostKind,
+    SocialWorkQualification,
+    UrbanPopulation,
+    WorkerPost,
+)
 from shequ.workforce.models.people import SERVING_STATUSES
 from shequ.workforce.permissions import WorkforcePerm
 from shequ.workforce.queries.workers import region_in_scope
@@ -70,7 +76,7 @@ class StaffingTable:
     on: date
     total: StaffingRow
     rows: list[StaffingRow] = field(default_factory=list)
-    workers: list[Worker] = field(default_factory=list)  # at a community: who serves there
+    workers: list[CommunityWorker] = field(default_factory=list)  # at a community: who serves there
     grids_lacking: list[Grid] = field(default_factory=list)  # at a community: grids without one
 
 
@@ -134,7 +140,9 @@ def staffing(user: Any, region: Region, on: date) -> StaffingTable:
     # Conditions go straight into the aggregates (not through annotations: PostgreSQL cannot filter
     # an aggregate over the subquery Django wraps annotated rows in).
     post_filtered = serving_posts(on).filter(community__path__under=region.path)
-    certified = Exists(Qualification.objects.filter(worker=OuterRef("worker"), obtained_on__lte=on))
+    certified = Exists(
+        SocialWorkQualification.objects.filter(worker=OuterRef("worker"), obtained_on__lte=on)
+    )
     post_counts = {
         "workers": Count("worker", distinct=True),
         "certified": Count("worker", distinct=True, filter=Q(certified)),
@@ -150,7 +158,7 @@ def staffing(user: Any, region: Region, on: date) -> StaffingTable:
     community_counts = {
         "communities": Count("id"),
         "generalist": Count("id", filter=Q(community_post(PostKind.GENERALIST))),
-        "without_officer": Count("id", filter=~Q(community_post(PostKind.DISASTER_OFFICER))),
+        "without_officer": Count("id", filter=~Q(community_post(PostKind.DISASTER_INFORMANT))),
     }
 
     def fill(target: StaffingRow, posts_row: dict, grids_row: dict, comm_row: dict) -> None:
@@ -217,11 +225,11 @@ def _per_10k(rows: list[StaffingRow], year: int) -> None:
         )
 
 
-def community_workers(community: Region, on: date) -> list[Worker]:
+def community_workers(community: Region, on: date) -> list[CommunityWorker]:
     """The workers serving in ``community`` on ``on``, with their posts there."""
     there = serving_posts(on).filter(community=community)
     return list(
-        Worker.objects.filter(pk__in=there.values("worker"))
+        CommunityWorker.objects.filter(pk__in=there.values("worker"))
         .prefetch_related(
             Prefetch(
                 "posts",
@@ -229,7 +237,7 @@ def community_workers(community: Region, on: date) -> list[Worker]:
                 to_attr="posts_here",
             )
         )
-        .annotate(certified=Exists(Qualification.objects.filter(worker=OuterRef("pk"))))
+        .annotate(certified=Exists(SocialWorkQualification.objects.filter(worker=OuterRef("pk"))))
         .only("pk", "name", "status", "region_id")
         .order_by("name", "pk")
     )

@@ -34,9 +34,9 @@ from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.models import (
     AnnualPay,
     AverageWage,
+    CommunityWorker,
     PostKind,
     UrbanPopulation,
-    Worker,
     WorkerPost,
     WorkerStatus,
     WorkerStatusChange,
@@ -63,8 +63,8 @@ def city_path(path: str) -> str:
 # --- Workers ---------------------------------------------------------------------------------------
 
 
-def visible_workers(user: Any, perm: str = PERM) -> QuerySet[Worker]:
-    return scoped(Worker.objects.all(), user, perm)
+def visible_workers(user: Any, perm: str = PERM) -> QuerySet[CommunityWorker]:
+    return scoped(CommunityWorker.objects.all(), user, perm)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def open_posts_prefetch() -> Prefetch:
     )
 
 
-def _rows(workers: QuerySet[Worker]) -> QuerySet[Worker]:
+def _rows(workers: QuerySet[CommunityWorker]) -> QuerySet[CommunityWorker]:
     return (
         workers.select_related("region", "region__parent")
         .defer("region__geometry", "region__parent__geometry", "note")
@@ -140,7 +140,9 @@ def pay_below_average_q(year: int) -> Q:
     return condition
 
 
-def search_workers(user: Any, filters: WorkerFilters = WorkerFilters()) -> QuerySet[Worker]:
+def search_workers(
+    user: Any, filters: WorkerFilters = WorkerFilters()
+) -> QuerySet[CommunityWorker]:
     """The workers ``user`` may see that match ``filters``."""
     found = visible_workers(user)
     if filters.region_path:
@@ -163,10 +165,10 @@ def search_workers(user: Any, filters: WorkerFilters = WorkerFilters()) -> Query
     return _rows(found).order_by("region__path", "name", "id")
 
 
-def worker_detail(user: Any, worker_id: int, perm: str = PERM) -> Worker:
+def worker_detail(user: Any, worker_id: int, perm: str = PERM) -> CommunityWorker:
     """One worker with where they are employed; 404 outside ``user``'s jurisdiction for ``perm``."""
     return get_scoped_or_404(
-        Worker.objects.select_related("region", "region__parent").defer(
+        CommunityWorker.objects.select_related("region", "region__parent").defer(
             "region__geometry", "region__parent__geometry"
         ),
         user,
@@ -175,12 +177,12 @@ def worker_detail(user: Any, worker_id: int, perm: str = PERM) -> Worker:
     )
 
 
-def editable_worker(user: Any, worker_id: int, perm: str = WorkforcePerm.EDIT) -> Worker:
+def editable_worker(user: Any, worker_id: int, perm: str = WorkforcePerm.EDIT) -> CommunityWorker:
     """A worker ``user`` may change (for ``perm``); one they may only see answers 404."""
     return worker_detail(user, worker_id, perm)
 
 
-def worker_posts(worker: Worker) -> QuerySet[WorkerPost]:
+def worker_posts(worker: CommunityWorker) -> QuerySet[WorkerPost]:
     return (
         worker.posts.select_related("community", "grid")
         .defer("community__geometry", "grid__geometry")
@@ -205,7 +207,7 @@ def post_of(user: Any, worker_id: int, post_id: int, perm: str = WorkforcePerm.E
     return post
 
 
-def status_history(worker: Worker) -> QuerySet[WorkerStatusChange]:
+def status_history(worker: CommunityWorker) -> QuerySet[WorkerStatusChange]:
     return worker.status_changes.select_related("recorded_by").order_by("-effective_on", "-pk")
 
 
@@ -222,7 +224,7 @@ class PayRow:
         return self.average is not None and self.amount < self.average
 
 
-def pay_rows(worker: Worker) -> list[PayRow]:
+def pay_rows(worker: CommunityWorker) -> list[PayRow]:
     """The worker's pay by year, each beside the local average wage of the previous year."""
     pays = list(worker.pay.select_related("entered_by").order_by("-year"))
     if not pays:
@@ -251,7 +253,7 @@ def pay_rows(worker: Worker) -> list[PayRow]:
     return rows
 
 
-def masked(worker: Worker) -> dict[str, str]:
+def masked(worker: CommunityWorker) -> dict[str, str]:
     return {
         "id_number": mask_id_number(worker.id_number) if worker.id_number else "",
         "phone": mask_phone(worker.phone) if worker.phone else "",
@@ -298,7 +300,7 @@ def employing_regions(user: Any) -> QuerySet[Region]:
     )
 
 
-def post_communities(user: Any, worker: Worker) -> QuerySet[Region]:
+def post_communities(user: Any, worker: CommunityWorker) -> QuerySet[Region]:
     """Communities where ``worker`` may get a post from ``user``: their own, or their township's."""
     return (
         scoped(
@@ -311,7 +313,7 @@ def post_communities(user: Any, worker: Worker) -> QuerySet[Region]:
     )
 
 
-def post_grids(user: Any, worker: Worker) -> QuerySet[Grid]:
+def post_grids(user: Any, worker: CommunityWorker) -> QuerySet[Grid]:
     """The (non-micro) grids of the communities ``post_communities`` offers."""
     return (
         Grid.objects.filter(
@@ -503,7 +505,7 @@ def export_workers(*, user: Any, filters: WorkerFilters) -> ExportFile:
         audit.record(
             "workforce.export",
             actor=user,
-            object_type="workforce.Worker",
+            object_type="workforce.CommunityWorker",
             object_repr=ngettext("社区工作者名册 %(n)s 人", "社区工作者名册 %(n)s 人", rows)
             % {"n": rows},
         )

@@ -14,10 +14,10 @@ from shequ.workforce.actions import development as actions
 from shequ.workforce.actions.workers import assign_post, register_worker
 from shequ.workforce.models import (
     CandidateReview,
-    Qualification,
+    CommunityWorker,
     ReviewScheme,
+    SocialWorkQualification,
     TrainingCourse,
-    Worker,
 )
 
 _serial = iter(range(1, 10**6))
@@ -31,7 +31,7 @@ def id_number(born: datetime.date = datetime.date(1990, 3, 7), area: str = "3203
 
 def make_worker(
     *, community: Region, name: str = "王晓梅", serving: bool = True, **values: Any
-) -> Worker:
+) -> CommunityWorker:
     """A worker employed at ``community`` with (when ``serving``) an open post there since 2020."""
     worker = register_worker(region=community, by=None, name=name, **values)
     if serving:
@@ -46,8 +46,12 @@ def make_worker(
 
 
 def make_qualification(
-    *, worker: Worker, level: str = "assistant", number: str | None = None, **overrides: Any
-) -> Qualification:
+    *,
+    worker: CommunityWorker,
+    level: str = "assistant",
+    number: str | None = None,
+    **overrides: Any,
+) -> SocialWorkQualification:
     return actions.record_qualification(
         worker=worker,
         level=level,

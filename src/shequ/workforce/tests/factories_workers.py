@@ -8,7 +8,7 @@ from typing import Any
 from shequ.core.validators import id_check_character
 from shequ.territory.models import Grid, Region
 from shequ.workforce.actions import workers as actions
-from shequ.workforce.models import Worker, WorkerPost
+from shequ.workforce.models import CommunityWorker, WorkerPost
 
 _serial = iter(range(1, 10_000))
 
@@ -22,7 +22,7 @@ def id_number(
     return first17 + id_check_character(first17)
 
 
-def make_worker(*, region: Region, by: Any = None, **overrides: Any) -> Worker:
+def make_worker(*, region: Region, by: Any = None, **overrides: Any) -> CommunityWorker:
     """A worker employed at ``region`` registered by ``by`` (the system when None)."""
     values: dict[str, Any] = {
         "name": "王芳",
@@ -39,7 +39,7 @@ def make_worker(*, region: Region, by: Any = None, **overrides: Any) -> Worker:
 
 def make_post(
     *,
-    worker: Worker,
+    worker: CommunityWorker,
     community: Region,
     kind: str = "committee_member",
     grid: Grid | None = None,

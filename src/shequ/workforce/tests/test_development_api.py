@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shequ.accounts import actions as accounts_actions
 from shequ.workforce.actions import development as actions
-from shequ.workforce.models import CandidateReview, Qualification, TrainingRecord
+from shequ.workforce.models import CandidateReview, SocialWorkQualification, TrainingRecord
 from shequ.workforce.tests.factories_development import (
     id_number,
     make_candidate_review,
@@ -80,7 +80,7 @@ def test_qualifications_list_and_record(world: World, django_assert_max_num_quer
     assert made.status_code == 201
     assert "已登记过" in error(duplicate, 422, "invalid")["certificate_number"]
     assert "晚于今天" in error(future, 422, "invalid")["obtained_on"]
-    assert Qualification.objects.filter(worker=worker).count() == 1
+    assert SocialWorkQualification.objects.filter(worker=worker).count() == 1
 
 
 def test_a_worker_elsewhere_is_not_found(world: World) -> None:

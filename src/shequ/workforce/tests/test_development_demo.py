@@ -11,8 +11,8 @@ from shequ.workforce.models import (
     AllowanceRate,
     CandidateReview,
     PerformanceReview,
-    Qualification,
     ReviewScheme,
+    SocialWorkQualification,
     TrainingCourse,
     TrainingRecord,
 )
@@ -38,7 +38,7 @@ def test_the_demo_is_deterministic_and_deleted_cleanly(world: World) -> None:
     make_qualification(worker=real)
 
     first = load_demo_development(county=county, seed=7)
-    snapshot = sorted(Qualification.objects.filter(worker__is_synthetic=True)
+    snapshot = sorted(SocialWorkQualification.objects.filter(worker__is_synthetic=True)
                       .values_list("certificate_number", flat=True))  # fmt: skip
     statuses = sorted(CandidateReview.objects.values_list("status", flat=True))
     deleted = delete_demo_development()
@@ -50,9 +50,11 @@ def test_the_demo_is_deterministic_and_deleted_cleanly(world: World) -> None:
     assert set(statuses) >= {"draft", "in_review", "withdrawn"}
     assert TrainingCourse.objects.filter(level="city").exists()
     assert deleted["courses"] == first["courses"]
-    assert snapshot == sorted(Qualification.objects.filter(worker__is_synthetic=True)
+    assert snapshot == sorted(SocialWorkQualification.objects.filter(worker__is_synthetic=True)
                               .values_list("certificate_number", flat=True))  # fmt: skip
     delete_demo_development()
     assert not TrainingRecord.objects.exists() and not PerformanceReview.objects.exists()
     assert not ReviewScheme.objects.exists() and not AllowanceRate.objects.exists()
-    assert list(Qualification.objects.values_list("worker__name", flat=True)) == ["真实社工"]
+    assert list(SocialWorkQualification.objects.values_list("worker__name", flat=True)) == [
+        "真实社工"
+    ]

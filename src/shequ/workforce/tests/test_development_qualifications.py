@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from shequ.core.models import AuditEvent
 from shequ.workforce.actions import development as actions
 from shequ.workforce.actions.workers import change_status
-from shequ.workforce.models import AllowanceRate, Qualification
+from shequ.workforce.models import AllowanceRate, SocialWorkQualification
 from shequ.workforce.tests.factories_development import make_qualification, make_worker
 from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
@@ -59,7 +59,7 @@ def test_a_community_head_records_a_qualification_from_the_worker_page(world: Wo
 
     assert "王晓梅" in page
     assert response.status_code == 302
-    saved = Qualification.objects.get(worker=worker)
+    saved = SocialWorkQualification.objects.get(worker=worker)
     assert (saved.level, saved.certificate_number) == ("assistant", "2021320302000123")
     assert AuditEvent.objects.filter(action="workforce.qualification.record").count() == 1
 
@@ -78,13 +78,13 @@ def test_bad_certificates_are_refused_with_the_reason(
     worker = make_worker(community=home(world))
     other = make_worker(community=home(world), name="李强")
     make_qualification(worker=other if "DUP" in str(overrides) else worker, number="DUP-1")
-    before = Qualification.objects.count()
+    before = SocialWorkQualification.objects.count()
 
     response = post_new(world, worker, **overrides)
 
     assert response.status_code == 200
     assert field_message in html(response)
-    assert Qualification.objects.count() == before
+    assert SocialWorkQualification.objects.count() == before
 
 
 def test_someone_without_edit_or_elsewhere_cannot_record(world: World) -> None:
@@ -203,7 +203,7 @@ def test_a_mistaken_certificate_is_removed_in_scope_only(world: World) -> None:
     mine = make_qualification(worker=make_worker(community=home(world)), number="WRONG-1")
     away = make_qualification(worker=make_worker(community=world.regions[AWAY]), number="AWAY-1")
 
-    def remove(item: Qualification) -> str:
+    def remove(item: SocialWorkQualification) -> str:
         return reverse("workforce:qualification_remove", kwargs={"qualification_id": item.pk})
 
     elsewhere = client_for(world.users["county_official"]).post(remove(away))
@@ -211,5 +211,7 @@ def test_a_mistaken_certificate_is_removed_in_scope_only(world: World) -> None:
     removed = client_for(world.users["community_head"]).post(remove(mine))
 
     assert (elsewhere.status_code, viewer.status_code, removed.status_code) == (404, 403, 302)
-    assert list(Qualification.objects.values_list("certificate_number", flat=True)) == ["AWAY-1"]
+    assert list(SocialWorkQualification.objects.values_list("certificate_number", flat=True)) == [
+        "AWAY-1"
+    ]
     assert AuditEvent.objects.filter(action="workforce.qualification.remove").count() == 1

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from shequ.facilities.tests.factories import make_community
 from shequ.territory.models import Grid
 from shequ.workforce.actions import workers as actions
-from shequ.workforce.models import Qualification
+from shequ.workforce.models import SocialWorkQualification
 from shequ.workforce.queries import staffing as queries
 from shequ.workforce.tests.factories_workers import make_post, make_worker
 from tests.pages import client_for, html
@@ -46,7 +46,7 @@ def staffed(world: World) -> dict[str, Any]:
               grid=world.grids[HOME["grid"]])  # fmt: skip
     generalist = make_worker(region=home, name="全科乙")
     make_post(worker=generalist, community=home, kind="generalist")
-    Qualification.objects.create(
+    SocialWorkQualification.objects.create(
         worker=generalist, level="intermediate", certificate_number="Z-1",
         obtained_on=date(2020, 1, 1),
     )  # fmt: skip
@@ -57,7 +57,7 @@ def staffed(world: World) -> dict[str, Any]:
         reason="辞职", by=None,
     )  # fmt: skip
     officer = make_worker(region=second, name="灾害丁")
-    make_post(worker=officer, community=second, kind="disaster_officer")
+    make_post(worker=officer, community=second, kind="disaster_informant")
     away = make_worker(region=world.regions["320303001001"], name="【X320303】外县")
     make_post(worker=away, community=world.regions["320303001001"])
     return {"gone": gone}

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from shequ.core.models import AuditEvent, ImportStatus
-from shequ.workforce.models import Worker, WorkerImport, WorkerPost
+from shequ.workforce.models import CommunityWorker, WorkerImport, WorkerPost
 from shequ.workforce.tests.factories_workers import id_number, make_post, make_worker
 from tests.imports import ImportFlow, errors_of
 from tests.pages import client_for, html
@@ -92,22 +92,22 @@ def test_a_file_imports_workers_with_posts_and_again_changes_nothing(
 
     job = FLOW.checked(client, world, content, django_capture_on_commit_callbacks)
     assert (job.status, job.bad_rows, job.created_count) == (ImportStatus.CHECKED, 0, 3)
-    assert not Worker.objects.exists()
+    assert not CommunityWorker.objects.exists()
     job = FLOW.start(client, job, "all_or_nothing", django_capture_on_commit_callbacks)
 
     assert job.status == ImportStatus.DONE and job.created_count == 3
-    grid_worker = Worker.objects.get(name="王芳2")
+    grid_worker = CommunityWorker.objects.get(name="王芳2")
     post = WorkerPost.objects.get(worker=grid_worker)
     assert (post.kind, post.grid.code, post.started_on) == ("grid_worker", f"{HOME}001",
                                                             date(2021, 7, 1))  # fmt: skip
     assert grid_worker.hiring_method == "county_selection" and grid_worker.status_changes.count()
-    assert Worker.objects.get(name="王芳3").region.code == VILLAGE
+    assert CommunityWorker.objects.get(name="王芳3").region.code == VILLAGE
     assert FLOW.files_in(var_dir) == []
 
     again = FLOW.checked(client, world, content, django_capture_on_commit_callbacks)
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 3)
     FLOW.start(client, again, "all_or_nothing", django_capture_on_commit_callbacks)
-    assert Worker.objects.count() == 3 and WorkerPost.objects.count() == 3
+    assert CommunityWorker.objects.count() == 3 and WorkerPost.objects.count() == 3
     assert AuditEvent.objects.filter(action="workforce.import_finish").count() == 2
 
 
@@ -147,7 +147,10 @@ def test_bad_rows_name_row_and_column_never_the_value(
 
     job = FLOW.start(client, job, "good_rows", django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.DONE and job.created_count == 1
-    assert Worker.objects.count() == 3 and Worker.objects.filter(name="王芳10").exists()
+    assert (
+        CommunityWorker.objects.count() == 3
+        and CommunityWorker.objects.filter(name="王芳10").exists()
+    )
 
 
 def test_community_staff_cannot_import_and_jobs_elsewhere_are_404(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shequ.accounts import actions as accounts_actions
 from shequ.workforce.actions import workers as actions
-from shequ.workforce.models import AnnualPay, UrbanPopulation, Worker, WorkerPost
+from shequ.workforce.models import AnnualPay, CommunityWorker, UrbanPopulation, WorkerPost
 from shequ.workforce.tests.factories_workers import id_number, make_post, make_worker
 from tests.world import HOME, World, build_world
 
@@ -104,7 +104,7 @@ def test_bad_workers_are_refused(world: World, body: dict[str, Any], field: str)
     response = send(bearer(world.users["community_head"]), "post", "/workers", payload)
 
     assert field in error(response, 422, "invalid")
-    assert not Worker.objects.exists()
+    assert not CommunityWorker.objects.exists()
 
 
 def test_a_duplicate_id_number_is_refused(world: World) -> None:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shequ.workforce.actions import workers as actions
-from shequ.workforce.models import Worker, WorkerPost, WorkerStatusChange
+from shequ.workforce.models import CommunityWorker, WorkerPost, WorkerStatusChange
 from shequ.workforce.tests.factories_workers import make_worker
 from tests.world import HOME, build_world
 
@@ -51,7 +51,7 @@ def test_two_status_changes_at_once_record_one() -> None:
 
     def change(to: str) -> Callable[[], object]:
         return lambda: actions.change_status(
-            worker=Worker.objects.get(pk=worker.pk), to_status=to, effective_on=today,
+            worker=CommunityWorker.objects.get(pk=worker.pk), to_status=to, effective_on=today,
             reason="并发点击", by=None, version=1,
         )  # fmt: skip
 
@@ -72,7 +72,7 @@ def test_two_grid_posts_at_once_give_one() -> None:
 
     def assign(number: str) -> Callable[[], object]:
         return lambda: actions.assign_post(
-            worker=Worker.objects.get(pk=worker.pk), kind="grid_worker", community=community,
+            worker=CommunityWorker.objects.get(pk=worker.pk), kind="grid_worker", community=community,
             grid=world.grids[HOME["community"] + number], started_on=date(2024, 1, 1), by=None,
         )  # fmt: skip
 
@@ -87,7 +87,10 @@ def test_two_grid_posts_at_once_give_one() -> None:
 def test_stale_copies_are_refused() -> None:
     world = build_world()
     worker = make_worker(region=world.regions[HOME["community"]])
-    first, second = Worker.objects.get(pk=worker.pk), Worker.objects.get(pk=worker.pk)
+    first, second = (
+        CommunityWorker.objects.get(pk=worker.pk),
+        CommunityWorker.objects.get(pk=worker.pk),
+    )
     today = timezone.localdate()
 
     actions.change_status(worker=first, to_status="left", effective_on=today, reason="辞职",
@@ -96,7 +99,7 @@ def test_stale_copies_are_refused() -> None:
         actions.change_status(worker=second, to_status="retired", effective_on=today,
                               reason="退休", by=None, version=1)  # fmt: skip
 
-    assert Worker.objects.get(pk=worker.pk).status == "left"
+    assert CommunityWorker.objects.get(pk=worker.pk).status == "left"
 
 
 @pytest.mark.django_db

@@ -10,7 +10,13 @@ from django.utils import timezone
 from shequ.facilities.tests.factories import make_community
 from shequ.territory.models import Grid
 from shequ.workforce.demo_workers import delete_demo_workers, load_demo_workers
-from shequ.workforce.models import AnnualPay, AverageWage, UrbanPopulation, Worker, WorkerPost
+from shequ.workforce.models import (
+    AnnualPay,
+    AverageWage,
+    CommunityWorker,
+    UrbanPopulation,
+    WorkerPost,
+)
 from shequ.workforce.queries import staffing
 from tests.world import HOME, World, build_world
 
@@ -36,12 +42,18 @@ def test_the_demo_staffs_the_county_with_gaps(world: World) -> None:
 
     counts = load_demo_workers(county=county, seed=7)
 
-    assert counts["workers"] == Worker.objects.filter(is_synthetic=True).count() > 100
-    per_community = Worker.objects.filter(region__path__under=county.path).count() / 21
+    assert counts["workers"] == CommunityWorker.objects.filter(is_synthetic=True).count() > 100
+    per_community = CommunityWorker.objects.filter(region__path__under=county.path).count() / 21
     assert 6 <= per_community <= 14
-    assert not Worker.objects.filter(region__path__under="320300/320303/").exists()
+    assert not CommunityWorker.objects.filter(region__path__under="320300/320303/").exists()
     kinds = set(WorkerPost.objects.values_list("kind", flat=True))
-    assert {"party_secretary", "director", "generalist", "grid_worker", "disaster_officer"} <= kinds
+    assert {
+        "party_secretary",
+        "director",
+        "generalist",
+        "grid_worker",
+        "disaster_informant",
+    } <= kinds
     table = staffing.staffing(world.users["county_official"], county, timezone.localdate())
     assert 0 < table.total.grids_without_worker < table.total.grids
     assert table.total.per_10k is not None and table.total.below_standard
@@ -55,11 +67,11 @@ def test_the_demo_staffs_the_county_with_gaps(world: World) -> None:
 def test_the_demo_is_deterministic_and_removable(world: World) -> None:
     county = world.regions[HOME["county"]]
     load_demo_workers(county=county, seed=3)
-    first = list(Worker.objects.order_by("pk").values_list("name", "birth_date"))
+    first = list(CommunityWorker.objects.order_by("pk").values_list("name", "birth_date"))
 
     deleted = delete_demo_workers()
-    assert deleted["workers"] == len(first) and not Worker.objects.exists()
+    assert deleted["workers"] == len(first) and not CommunityWorker.objects.exists()
     assert not WorkerPost.objects.exists() and not UrbanPopulation.objects.exists()
     load_demo_workers(county=county, seed=3)
 
-    assert list(Worker.objects.order_by("pk").values_list("name", "birth_date")) == first
+    assert list(CommunityWorker.objects.order_by("pk").values_list("name", "birth_date")) == first

@@ -22,8 +22,8 @@ from shequ.workforce.actions import workers as actions
 from shequ.workforce.models import (
     AnnualPay,
     AverageWage,
+    CommunityWorker,
     UrbanPopulation,
-    Worker,
     WorkerPost,
     WorkerStatusChange,
 )
@@ -54,11 +54,11 @@ def grid(world: World, number: str = "001", community: str = HOME["community"]) 
     return world.grids[community + number]
 
 
-def detail(worker: Worker) -> str:
+def detail(worker: CommunityWorker) -> str:
     return reverse("workforce:worker_detail", kwargs={"worker_id": worker.pk})
 
 
-def url(name: str, worker: Worker) -> str:
+def url(name: str, worker: CommunityWorker) -> str:
     return reverse(f"workforce:{name}", kwargs={"worker_id": worker.pk})
 
 
@@ -178,7 +178,7 @@ def test_a_community_head_registers_a_worker(world: World) -> None:
 
     response = client.post(NEW, form_data())
 
-    worker = Worker.objects.get()
+    worker = CommunityWorker.objects.get()
     assert response.status_code == 302 and response["Location"] == detail(worker)
     assert worker.birth_date == date(1988, 5, 20) and worker.sex == "female"
     assert worker.hiring_method == "county_selection"
@@ -205,7 +205,7 @@ def test_bad_input_is_refused_with_the_reason(
 
     assert response.status_code == 200
     assert message in html(response)
-    assert not Worker.objects.exists()
+    assert not CommunityWorker.objects.exists()
 
 
 def test_a_duplicate_id_number_is_refused_without_saying_whose(world: World) -> None:
@@ -215,14 +215,14 @@ def test_a_duplicate_id_number_is_refused_without_saying_whose(world: World) -> 
 
     body = html(response)
     assert "已登记为社区工作者" in body and "赵外" not in body and "320303" not in body
-    assert Worker.objects.count() == 1
+    assert CommunityWorker.objects.count() == 1
 
 
 def test_a_worker_cannot_be_registered_outside_my_jurisdiction(world: World) -> None:
     response = client_for(world.users["community_head"]).post(NEW, form_data(region=AWAY))
 
     assert response.status_code == 200
-    assert not Worker.objects.exists()
+    assert not CommunityWorker.objects.exists()
 
 
 def test_editing_keeps_the_id_number_when_left_empty(world: World) -> None:
@@ -347,7 +347,7 @@ def test_the_same_status_twice_is_refused(world: World) -> None:
 
     with pytest.raises(Exception, match="已是"):
         actions.change_status(
-            worker=Worker.objects.get(pk=worker.pk), to_status="retired",
+            worker=CommunityWorker.objects.get(pk=worker.pk), to_status="retired",
             effective_on=timezone.localdate(), reason="退休", by=None,
         )  # fmt: skip
     assert worker.status_changes.count() == 2
@@ -356,7 +356,7 @@ def test_the_same_status_twice_is_refused(world: World) -> None:
 # --- Posts ----------------------------------------------------------------------------------------
 
 
-def _post(client: Any, worker: Worker, **data: Any) -> Any:
+def _post(client: Any, worker: CommunityWorker, **data: Any) -> Any:
     values = {"kind": "committee_member", "community": HOME["community"], "grid": "",
               "started_on": "2024-01-01", "ended_on": "", "note": ""}  # fmt: skip
     values.update(data)

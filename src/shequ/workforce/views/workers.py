@@ -25,7 +25,7 @@ from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
 from shequ.workforce.actions import workers as actions
 from shequ.workforce.forms import workers as forms
-from shequ.workforce.models import Worker
+from shequ.workforce.models import CommunityWorker
 from shequ.workforce.permissions import WorkforcePerm
 from shequ.workforce.queries import development
 from shequ.workforce.queries import workers as queries
@@ -35,7 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 
 
-def _may(user: Any, perm: str, worker: Worker) -> bool:
+def _may(user: Any, perm: str, worker: CommunityWorker) -> bool:
     return user.has_permission(perm) and user.jurisdiction(perm).covers_path(worker.region.path)
 
 
@@ -155,7 +155,7 @@ def _reveal_form(field: str, data: Any = None) -> forms.RevealForm:
 
 def _render_detail(
     request: HttpRequest,
-    worker: Worker,
+    worker: CommunityWorker,
     *,
     revealed: dict[str, str] | None = None,
     reveal_form: forms.RevealForm | None = None,
