@@ -235,6 +235,8 @@ RESIDENT_PAGES = [
     "/accounts/login/",
     "/cases/services/",
     "/cases/services/certificates/",
+    "/organizations/providers/directory/",
+    "/organizations/providers/directory/?kind=property",
 ]
 
 
@@ -502,4 +504,65 @@ def test_an_official_finds_a_gap_sites_a_day_care_centre_and_the_coverage_update
     page.goto(f"{base}/facilities/coverage/")
     after = _gaps(page)
     assert after < before, (before, after)
+    context.close()
+
+
+def test_a_county_official_reads_staffing_drills_down_and_records_a_training(
+    server: dict[str, Any], browser: Any
+) -> None:
+    """Issue #6's "done when": the county official sees, for each township, the workers, certified
+    social workers, grids without a grid worker and the generalist model — and workers per 10,000
+    urban residents for the county —, drills down to a community, records a training course with an
+    attendee, and reads the five-party linkage with what each community lacks."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = server["base"]
+    official = next(a for a in server["accounts"] if a["role"] == "county_official")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    _sign_in(page, base, official)
+
+    page.goto(f"{base}/workforce/staffing/")
+    table = page.locator("main table").first
+    assert table.locator("tbody tr").count() > 0
+    total = table.locator("tfoot tr").inner_text()
+    assert "数据不完整" not in total, total  # the demo enters the county's urban population
+    assert _axe_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "staffing-county.png"), full_page=True)
+
+    table.locator("tbody tr th a").first.click()  # a township
+    page.wait_for_load_state()
+    page.locator("main table tbody tr th a").first.click()  # a community
+    page.wait_for_load_state()
+    assert page.locator("#staffing-workers ~ ul li").count() > 0, page.inner_text("main")[:800]
+    worker_name = page.locator("#staffing-workers ~ ul li a").first.inner_text().strip()
+    community = page.locator("main h1").inner_text()
+
+    page.goto(f"{base}/workforce/training/new/")
+    page.select_option("select[name=region]", index=1)  # the county, first by path
+    page.fill("input[name=title]", "社区工作者政策法规培训")
+    page.select_option("select[name=level]", "county")
+    page.fill("input[name=organiser]", "县民政局")
+    today = time.strftime("%Y-%m-%d")
+    page.fill("input[name=starts_on]", today)
+    page.fill("input[name=ends_on]", today)
+    page.fill("input[name=hours]", "6")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert "已登记培训课程" in page.inner_text("main"), page.inner_text("main")[:800]
+
+    options = page.locator("#attend-community option")
+    labels = [options.nth(i).inner_text().strip() for i in range(options.count())]
+    wanted = next(i for i, label in enumerate(labels) if label and label in community)
+    page.select_option("#attend-community", index=wanted)
+    page.click("main form[method=get] button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("label.form-check-label", has_text=worker_name).first.click()
+    page.click("main form[method=post] button[type=submit]:has-text('登记')")
+    page.wait_for_load_state()
+    assert worker_name in page.inner_text("main table"), page.inner_text("main")[:800]
+    assert _axe_violations(page) == []
+
+    page.goto(f"{base}/organizations/linkage/")
+    assert "志愿" in page.inner_text("main .alert")  # volunteers are not recorded yet: said so
+    assert page.locator("main table tbody tr").count() > 0
     context.close()

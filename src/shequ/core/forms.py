@@ -81,3 +81,17 @@ class SpreadsheetUploadForm(StyledForm):
     def add_action_errors(self, exc: ValidationError) -> None:
         """The import's refusal of the upload, under the field it names (``apply_action_errors``)."""
         apply_action_errors(self, exc)
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """An object chosen by its ``code`` (the form posts codes, not ids) and shown by its name: places,
+    mostly. The form or view sets ``queryset`` to what the user may pick."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", None)
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("empty_label", gettext_lazy("请选择"))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)

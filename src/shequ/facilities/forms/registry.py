@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm, apply_action_errors
+from shequ.core.forms import CodeChoiceField, StyledForm, apply_action_errors
 from shequ.facilities import hours
 from shequ.facilities.actions import FACILITY_FIELDS, MAX_PHOTOS
 from shequ.facilities.models import (
@@ -60,19 +60,6 @@ def _decimal_input(placeholder: str = "") -> forms.TextInput:
     if placeholder:
         attrs["placeholder"] = placeholder
     return forms.TextInput(attrs=attrs)
-
-
-class CommunityField(forms.ModelChoiceField):
-    """A community chosen by its code (the form posts codes, not ids)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.none())
-        kwargs.setdefault("to_field_name", "code")
-        kwargs.setdefault("empty_label", _("请选择村(社区)"))
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Region) -> str:
-        return str(obj.name)
 
 
 class CircleField(forms.ModelChoiceField):
@@ -197,7 +184,7 @@ class FacilityForm(StyledForm):
     """A facility as staff enter it. On a new facility the community is chosen; on an edit it is fixed
     and the version the editor saw travels with the form."""
 
-    community = CommunityField(label=_("所在村(社区)"))
+    community = CodeChoiceField(label=_("所在村(社区)"), empty_label=_("请选择村(社区)"))
     category = forms.ChoiceField(
         label=_("设施类别"), choices=_blank(FacilityCategory.choices, _("请选择"))
     )
@@ -391,7 +378,7 @@ class FloorAreaFilterForm(StyledForm):
 
 
 class FloorAreaForm(StyledForm):
-    community = CommunityField(label=_("村(社区)"))
+    community = CodeChoiceField(label=_("村(社区)"), empty_label=_("请选择村(社区)"))
     year = forms.TypedChoiceField(label=_("年度"), coerce=int)
     total_floor_area_m2 = forms.CharField(
         label=_("社区总建筑面积（平方米）"),
@@ -417,7 +404,7 @@ class FloorAreaForm(StyledForm):
 
 
 class CandidateSiteForm(StyledForm):
-    community = CommunityField(label=_("所在村(社区)"))
+    community = CodeChoiceField(label=_("所在村(社区)"), empty_label=_("请选择村(社区)"))
     name = forms.CharField(label=_("场地名称"), max_length=100)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     coordinate_system = _coordinate_system_field()

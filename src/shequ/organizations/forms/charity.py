@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm
+from shequ.core.forms import CodeChoiceField, StyledForm
 from shequ.organizations.models import (
     CharityEntry,
     CharityFund,
@@ -21,7 +21,6 @@ from shequ.organizations.models import (
     ServiceProject,
 )
 from shequ.organizations.queries.charity import FundFilters, NeedFilters, filter_regions
-from shequ.territory.models import Region
 
 MONEY_OR_GOODS = [("money", _("资金")), ("goods", _("物资"))]
 
@@ -36,19 +35,6 @@ def _date_input() -> forms.DateInput:
 
 def _money_input() -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-
-
-class CommunityField(forms.ModelChoiceField):
-    """A community chosen by its code."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.none())
-        kwargs.setdefault("to_field_name", "code")
-        kwargs.setdefault("empty_label", _("请选择村(社区)"))
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Region) -> str:
-        return str(obj.name)
 
 
 class _RegionFilter(StyledForm):
@@ -84,7 +70,7 @@ class FundFilterForm(_RegionFilter):
 
 
 class FundForm(StyledForm):
-    region = CommunityField(label=_("所在村(社区)"))
+    region = CodeChoiceField(label=_("所在村(社区)"), empty_label=_("请选择村(社区)"))
     name = forms.CharField(label=_("名称"), max_length=120)
     kind = forms.ChoiceField(label=_("类型"), choices=FundKind.choices)
     established_on = forms.DateField(label=_("设立日期"), widget=_date_input())
@@ -230,7 +216,7 @@ class NeedFilterForm(_RegionFilter):
 
 
 class NeedForm(StyledForm):
-    community = CommunityField(label=_("村(社区)"))
+    community = CodeChoiceField(label=_("村(社区)"), empty_label=_("请选择村(社区)"))
     title = forms.CharField(label=_("需求"), max_length=120)
     description = forms.CharField(
         label=_("需求说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm
+from shequ.core.forms import CodeChoiceField, StyledForm
 from shequ.organizations.models import (
     CommitteeKind,
     CommitteeStatus,
@@ -21,25 +21,12 @@ from shequ.organizations.models import (
     ProviderKind,
 )
 from shequ.organizations.queries import providers as queries
-from shequ.territory.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _blank(choices: Iterable[Any], label: Any) -> list[tuple[str, Any]]:
     return [("", label), *choices]
-
-
-class RegionField(forms.ModelChoiceField):
-    """A county or township chosen by its code."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.none())
-        kwargs.setdefault("to_field_name", "code")
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Region) -> str:
-        return str(obj.name)
 
 
 class NamedChoiceField(forms.ModelChoiceField):
@@ -84,7 +71,7 @@ class ProviderFilterForm(StyledForm):
 
 
 class ProviderForm(StyledForm):
-    region = RegionField(label=_("登记地区"), empty_label=_("请选择县(区)或乡镇(街道)"))
+    region = CodeChoiceField(label=_("登记地区"), empty_label=_("请选择县(区)或乡镇(街道)"))
     kind = forms.ChoiceField(label=_("服务类型"), choices=_blank(ProviderKind.choices, "—"))
     name = forms.CharField(label=_("名称"), max_length=150)
     uscc = forms.CharField(

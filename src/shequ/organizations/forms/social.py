@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm
+from shequ.core.forms import CodeChoiceField, StyledForm
 from shequ.organizations.models import (
     OrgKind,
     OrgStatus,
@@ -20,7 +20,6 @@ from shequ.organizations.models import (
     SiteKind,
 )
 from shequ.organizations.queries.social import OrgFilters, ProjectFilters, filter_regions
-from shequ.territory.models import Region
 from shequ.workforce.models import QualificationLevel
 
 
@@ -42,18 +41,6 @@ def _date(label: Any, required: bool = True) -> forms.DateField:
         widget=DateInput(),
         error_messages={"invalid": _("请填写有效日期，例如 2026-03-01。")},
     )
-
-
-class RegionField(forms.ModelChoiceField):
-    """A place chosen by its code, labelled with its name."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.none())
-        kwargs.setdefault("to_field_name", "code")
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Region) -> str:
-        return str(obj.name)
 
 
 class NamedChoiceField(forms.ModelChoiceField):
@@ -114,7 +101,7 @@ class OrgFilterForm(_PlaceFilter):
 
 
 class OrgForm(StyledForm):
-    region = RegionField(label=_("所在镇(街道)或村(社区)"), empty_label=_("请选择"))
+    region = CodeChoiceField(label=_("所在镇(街道)或村(社区)"), empty_label=_("请选择"))
     name = forms.CharField(label=_("名称"), max_length=120)
     kind = forms.ChoiceField(label=_("类型"), choices=_blank(OrgKind.choices, _("请选择")))
     registration = forms.ChoiceField(
@@ -175,7 +162,7 @@ class ReasonForm(StyledForm):
 class ActivityForm(StyledForm):
     title = forms.CharField(label=_("活动名称"), max_length=120)
     held_on = _date(_("活动日期"))
-    community = RegionField(label=_("开展村(社区)"), empty_label=_("请选择"))
+    community = CodeChoiceField(label=_("开展村(社区)"), empty_label=_("请选择"))
     participants = forms.IntegerField(label=_("参与人次"), required=False, min_value=0)
     description = forms.CharField(
         label=_("活动内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -197,7 +184,7 @@ class SiteFilterForm(_PlaceFilter):
 
 class SiteForm(StyledForm):
     kind = forms.ChoiceField(label=_("类型"), choices=_blank(SiteKind.choices, _("请选择")))
-    region = RegionField(
+    region = CodeChoiceField(
         label=_("所在镇(街道)或村(社区)"),
         empty_label=_("请选择"),
         help_text=_("社工站建在镇(街道)，社工室建在村(社区)。"),
@@ -276,7 +263,7 @@ class ProjectFilterForm(_PlaceFilter):
 
 
 class ProjectForm(StyledForm):
-    region = RegionField(label=_("购买方地区"), empty_label=_("请选择"))
+    region = CodeChoiceField(label=_("购买方地区"), empty_label=_("请选择"))
     kind = forms.ChoiceField(label=_("类型"), choices=_blank(ProjectKind.choices, _("请选择")))
     title = forms.CharField(label=_("项目名称"), max_length=150)
     buyer = forms.CharField(label=_("购买主体"), max_length=120)

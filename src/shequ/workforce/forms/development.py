@@ -9,8 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm
-from shequ.territory.models import Region
+from shequ.core.forms import CodeChoiceField, StyledForm
 from shequ.workforce.actions.development import FIRST_YEAR
 from shequ.workforce.models import (
     CheckResult,
@@ -36,19 +35,6 @@ def _blank(choices: Any, label: Any) -> list[tuple[str, Any]]:
 def year_choices() -> list[tuple[str, str]]:
     this = timezone.localdate().year
     return [(str(y), str(y)) for y in range(this + 1, FIRST_YEAR - 1, -1)]
-
-
-class RegionField(forms.ModelChoiceField):
-    """A region chosen by its code."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.none())
-        kwargs.setdefault("to_field_name", "code")
-        kwargs.setdefault("empty_label", _("请选择"))
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Region) -> str:
-        return str(obj.name)
 
 
 class PlaceFilterForm(StyledForm):
@@ -104,7 +90,7 @@ class QualificationForm(StyledForm):
 
 
 class AllowanceRateForm(StyledForm):
-    region = RegionField(label=_("地区"))
+    region = CodeChoiceField(label=_("地区"))
     level = forms.ChoiceField(
         label=_("资格等级"), choices=_blank(QualificationLevel.choices, _("请选择"))
     )
@@ -143,7 +129,7 @@ class CourseFilterForm(PlaceFilterForm):
 
 
 class CourseForm(StyledForm):
-    region = RegionField(label=_("主办地区"))
+    region = CodeChoiceField(label=_("主办地区"))
     title = forms.CharField(label=_("课程名称"), max_length=120)
     level = forms.ChoiceField(
         label=_("培训层级"),
@@ -233,7 +219,7 @@ class ReviewFilterForm(PlaceFilterForm):
 
 
 class SchemeForm(StyledForm):
-    region = RegionField(label=_("制定地区"))
+    region = CodeChoiceField(label=_("制定地区"))
     year = forms.ChoiceField(label=_("年度"))
     name = forms.CharField(label=_("方案名称"), max_length=120)
 
@@ -325,7 +311,7 @@ class ReserveFilterForm(PlaceFilterForm):
 
 
 class ReserveForm(StyledForm):
-    community = RegionField(label=_("储备村(社区)"), empty_label=_("请选择村(社区)"))
+    community = CodeChoiceField(label=_("储备村(社区)"), empty_label=_("请选择村(社区)"))
     worker = forms.ChoiceField(
         label=_("从社区工作者中选择"),
         required=False,
@@ -382,7 +368,7 @@ class CandidateFilterForm(PlaceFilterForm):
 
 
 class CandidateReviewForm(StyledForm):
-    community = RegionField(label=_("村(社区)"), empty_label=_("请选择村(社区)"))
+    community = CodeChoiceField(label=_("村(社区)"), empty_label=_("请选择村(社区)"))
     election = forms.CharField(
         label=_("换届届次"), max_length=60, help_text=_("例如：2026年村(社区)两委换届")
     )

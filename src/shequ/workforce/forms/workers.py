@@ -12,8 +12,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm
-from shequ.territory.models import Grid, Region
+from shequ.core.forms import CodeChoiceField, StyledForm
+from shequ.territory.models import Grid
 from shequ.workforce.actions.workers import FIRST_YEAR, REVEALABLE_FIELDS, WORKER_FIELDS
 from shequ.workforce.models import (
     CommunityWorker,
@@ -37,18 +37,6 @@ def _date_input() -> forms.DateInput:
 def _year_choices() -> list[tuple[str, str]]:
     this_year = timezone.localdate().year
     return [(str(y), str(y)) for y in range(this_year, FIRST_YEAR - 1, -1)]
-
-
-class RegionField(forms.ModelChoiceField):
-    """A place chosen by its code (the form posts codes, not ids)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.none())
-        kwargs.setdefault("to_field_name", "code")
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Region) -> str:
-        return str(obj.name)
 
 
 class GridField(forms.ModelChoiceField):
@@ -105,7 +93,7 @@ class WorkerFilterForm(StyledForm):
 
 
 class WorkerForm(StyledForm):
-    region = RegionField(label=_("所属单位"), empty_label=_("请选择村(社区)或镇(街道)"))
+    region = CodeChoiceField(label=_("所属单位"), empty_label=_("请选择村(社区)或镇(街道)"))
     name = forms.CharField(label=_("姓名"), max_length=60)
     id_number = forms.CharField(
         label=_("身份证号"),
@@ -201,7 +189,7 @@ class StatusForm(StyledForm):
 
 class PostForm(StyledForm):
     kind = forms.ChoiceField(label=_("岗位"), choices=_blank(PostKind.choices, _("请选择岗位")))
-    community = RegionField(label=_("服务村(社区)"), empty_label=_("请选择村(社区)"))
+    community = CodeChoiceField(label=_("服务村(社区)"), empty_label=_("请选择村(社区)"))
     grid = GridField(
         label=_("网格"),
         required=False,
@@ -241,7 +229,7 @@ class PayForm(StyledForm):
 class FigureForm(StyledForm):
     """One figure (the urban population or the average wage) of a county or the city for a year."""
 
-    region = RegionField(label=_("地区"), empty_label=_("请选择县(市、区)或全市"))
+    region = CodeChoiceField(label=_("地区"), empty_label=_("请选择县(市、区)或全市"))
     year = forms.ChoiceField(label=_("年度"))
     value = forms.CharField(
         max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
