@@ -6,9 +6,11 @@ Error body, always: ``{"code": "<machine code>", "message": "<in the user's lang
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
@@ -193,3 +195,31 @@ def invalid_from(exc: ValidationError, field_names: dict[str, str] | None = None
     # With one problem the message names it; with several the client reads ``errors``.
     message = errors[0]["message"] if len(errors) == 1 else _("提交的数据有误，请检查标出的字段。")
     return ApiError(422, "invalid", message, errors)
+
+
+def not_found(field: str, message: str | None = None) -> ApiError:
+    """A 404 naming the request field that points at nothing the caller may see."""
+    message = message or _("找不到该对象，或不在您的管辖范围内。")
+    return ApiError(404, "not_found", message, [{"field": field, "message": message}])
+
+
+def conflict(field: str, message: str) -> ApiError:
+    """A 409: someone changed the object since the caller read it (``field`` is usually ``version``)."""
+    return ApiError(409, "conflict", message, [{"field": field, "message": message}])
+
+
+@contextmanager
+def acting(
+    field_names: dict[str, str] | None = None,
+    as_conflict: Callable[[ValidationError], ApiError | None] | None = None,
+) -> Iterator[None]:
+    """Run an action for an endpoint: a ``PermissionDenied`` is a 403, a ``ValidationError`` a 422
+    with the API's field names (``field_names``), or the error ``as_conflict`` makes of it (a 409), if it
+    makes one."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
+    except ValidationError as exc:
+        found = as_conflict(exc) if as_conflict else None
+        raise (found or invalid_from(exc, field_names)) from None

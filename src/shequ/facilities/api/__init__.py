@@ -27,11 +27,9 @@ Errors, in the shape of ``core.api``:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -39,7 +37,16 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
+from shequ.core.api import (
+    ApiError,
+    ErrorOut,
+    PagePagination,
+    acting,
+    conflict,
+    invalid,
+    not_found,
+    user_with,
+)
 from shequ.facilities import actions, queries
 from shequ.facilities.api.coverage import router as coverage_router
 from shequ.facilities.models import (
@@ -75,34 +82,8 @@ TEXT_FIELDS = ("name", "address", "operator", "owner_institution", "note", "exte
 # --- Shared ---------------------------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return invalid(field, message)
-
-
-def _invalid_from(exc: ValidationError) -> ApiError:
-    return invalid_from(exc, FIELD_NAMES)
-
-
-def _not_found(field: str) -> ApiError:
-    message = _("找不到该对象，或不在您的管辖范围内。")
-    return ApiError(404, "not_found", message, [{"field": field, "message": message}])
-
-
 def _conflict() -> ApiError:
-    message = _("该设施刚刚已被他人修改，请重新读取后再修改。")
-    return ApiError(409, "conflict", message, [{"field": "version", "message": message}])
-
-
-@contextmanager
-def _acting() -> Iterator[None]:
-    """An action on something the caller can see: a refusal is a 403, a ``ValidationError`` a 422
-    with this API's field names."""
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
-    except ValidationError as exc:
-        raise _invalid_from(exc) from None
+    return conflict("version", _("该设施刚刚已被他人修改，请重新读取后再修改。"))
 
 
 def _region_path(user: Any, code: str) -> str:
@@ -111,7 +92,7 @@ def _region_path(user: Any, code: str) -> str:
     try:
         return queries.region_in_scope(user, code).path
     except Http404:
-        raise _invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
+        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
 
 
 def _community(user: Any, code: str) -> Region:
@@ -120,11 +101,9 @@ def _community(user: Any, code: str) -> Region:
     try:
         region = queries.region_in_scope(user, code, FacilitiesPerm.EDIT)
     except Http404:
-        raise _not_found("community_code") from None
+        raise not_found("community_code") from None
     if region.level != Level.COMMUNITY:
-        raise _invalid(
-            "community_code", _("设施应登记到具体的村(社区)，请使用村(社区)的区划代码。")
-        )
+        raise invalid("community_code", _("设施应登记到具体的村(社区)，请使用村(社区)的区划代码。"))
     return region
 
 
@@ -133,7 +112,7 @@ def _circle(code: str | None) -> Any:
         return None
     circle = queries.circle_by_code(code)
     if circle is None:
-        raise _invalid("serves_circle", _("服务层级“%(code)s”不存在。") % {"code": code})
+        raise invalid("serves_circle", _("服务层级“%(code)s”不存在。") % {"code": code})
     return circle
 
 
@@ -162,9 +141,9 @@ def list_facilities(
 ) -> QuerySet[Facility]:
     user = user_with(request, FacilitiesPerm.VIEW)
     if category and category not in FacilityCategory.values:
-        raise _invalid("category", _("设施类别不正确。"))
+        raise invalid("category", _("设施类别不正确。"))
     if status and status not in FacilityStatus.values:
-        raise _invalid("status", _("设施状态不正确。"))
+        raise invalid("status", _("设施状态不正确。"))
     filters = queries.FacilityFilters(
         q=q,
         category=category,
@@ -195,7 +174,7 @@ def create_facility(request: HttpRequest, payload: FacilityIn) -> Status[Facilit
     community = _community(user, payload.community_code.strip())
     values = payload.model_dump(exclude={"community_code"})
     values["serves_circle"] = _circle(payload.serves_circle)
-    with _acting():
+    with acting(FIELD_NAMES):
         facility = actions.register_facility(community=community, by=user, **values)
     return Status(201, _detailed(user, facility.pk))
 
@@ -206,18 +185,18 @@ def _changes(facility: Facility, payload: FacilityPatchIn) -> dict[str, Any]:
     if ("lat" in changes) != ("lng" in changes) or (
         "lat" in changes and (changes["lat"] is None) != (changes["lng"] is None)
     ):
-        raise _invalid("lat", _("请同时提供纬度和经度。"))
+        raise invalid("lat", _("请同时提供纬度和经度。"))
     if "lat" in changes:
         # The system names the position sent; a stored position is WGS-84 already.
         changes["coordinate_system"] = payload.coordinate_system
     elif "coordinate_system" in payload.model_fields_set:
-        raise _invalid("coordinate_system", _("只有同时提供纬度和经度时才需要坐标系。"))
+        raise invalid("coordinate_system", _("只有同时提供纬度和经度时才需要坐标系。"))
     for name in TEXT_FIELDS:
         if name in changes and changes[name] is None:
             changes[name] = ""  # null clears a text field
     for name in ("category", "status"):
         if name in changes and changes[name] is None:
-            raise _invalid(name, _("该项不能为空。"))
+            raise invalid(name, _("该项不能为空。"))
     if "opening_hours" in changes and changes["opening_hours"] is None:
         changes["opening_hours"] = {}
     if "serves_circle" in changes:
@@ -228,16 +207,15 @@ def _changes(facility: Facility, payload: FacilityPatchIn) -> dict[str, Any]:
 def _update(user: Any, facility: Facility, expected: int, changes: dict[str, Any]) -> Facility:
     if facility.version != expected:
         raise _conflict()
-    try:
-        with _acting():
-            actions.update_facility(facility=facility, by=user, version=expected, **changes)
-    except ApiError as exc:
+
+    def stale(exc: ValidationError) -> ApiError | None:
         # The action refuses a stale version with a plain ValidationError, like any other; which
         # one it was is read from the data: if the version moved on since this request read it,
         # someone else's change committed in between.
-        if exc.status == 422 and _current_version(user, facility.pk) != expected:
-            raise _conflict() from None
-        raise
+        return _conflict() if _current_version(user, facility.pk) != expected else None
+
+    with acting(FIELD_NAMES, as_conflict=stale):
+        actions.update_facility(facility=facility, by=user, version=expected, **changes)
     return _detailed(user, facility.pk)
 
 
@@ -299,7 +277,7 @@ def put_floor_area(
 ) -> Region:
     user = user_with(request, FacilitiesPerm.EDIT)
     community = _community(user, community_code.strip())
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.record_floor_area(
             community=community,
             year=year,
@@ -340,7 +318,7 @@ def create_candidate_site(request: HttpRequest, payload: CandidateSiteIn) -> Sta
     community = _community(user, payload.community_code.strip())
     values = payload.model_dump(exclude={"community_code"})
     if values["coordinate_system"] not in CoordinateSystem.values:
-        raise _invalid("coordinate_system", _("请选择坐标系：WGS-84 或 GCJ-02。"))
-    with _acting():
+        raise invalid("coordinate_system", _("请选择坐标系：WGS-84 或 GCJ-02。"))
+    with acting(FIELD_NAMES):
         site = actions.add_candidate_site(community=community, by=user, **values)
     return Status(201, queries.candidate_site(user, site.pk))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, user_with
+from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, not_found, user_with
 from shequ.facilities.models import CircleRequirement, CoverageRun
 from shequ.facilities.permissions import FacilitiesPerm
 from shequ.facilities.queries import coverage as queries
@@ -89,10 +89,7 @@ def _place(user: Any, code: str) -> Region:
     try:
         return queries.place(user, code or None)
     except Http404:
-        message = _("找不到该区域，或不在您的管辖范围内。")
-        raise ApiError(
-            404, "not_found", message, [{"field": "region", "message": message}]
-        ) from None
+        raise not_found("region", _("找不到该区域，或不在您的管辖范围内。")) from None
 
 
 def _run(region: Region) -> CoverageRun:
@@ -106,10 +103,7 @@ def _requirement(circle: int, category: str) -> CircleRequirement:
     try:
         return queries.requirement(circle, category)
     except Http404:
-        message = _("没有这项生活圈要求。")
-        raise ApiError(
-            422, "invalid", message, [{"field": "category", "message": message}]
-        ) from None
+        raise invalid("category", _("没有这项生活圈要求。")) from None
 
 
 def _region_out(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
+from shequ.core.page_views import xlsx_response
 from shequ.core.scoping import get_scoped_or_404
 from shequ.facilities.actions import coverage as computing
 from shequ.facilities.actions import networks as network_actions
@@ -30,7 +31,6 @@ from shequ.facilities.queries import coverage as queries
 from shequ.facilities.queries.siting import suggest_sites
 from shequ.territory.models import Level, Region
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GAP_ROWS = 50
 TABLE_ROWS = 100
 
@@ -166,10 +166,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("还没有生活圈覆盖的计算结果。"))
         return redirect("facilities:coverage")
     content, filename = queries.export_workbook(user, run, region)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(content, filename)
 
 
 @require_POST

@@ -25,13 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
+from shequ.core.page_views import export_or_back, paged, submit
 from shequ.facilities import actions, queries
 from shequ.facilities.forms import registry as forms
 from shequ.facilities.models import Facility, FacilityCategory, FacilityStatus
 from shequ.facilities.permissions import FacilitiesPerm
 
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 # Where a picker opens when neither the facility nor the user's communities have a position.
 XUZHOU_CENTRE = (34.2610, 117.1849)
@@ -73,10 +73,8 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.FacilityFilterForm(request.GET, user=user)
     found = queries.search_facilities(user, form.filters())
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    page, query = paged(request, found, PER_PAGE)
     _label(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "facilities/facility_list.html",
@@ -84,7 +82,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "can_edit": user.has_permission(FacilitiesPerm.EDIT),
-            "export_query": query.urlencode(),
+            "export_query": query,
         },
     )
 
@@ -95,16 +93,11 @@ def facility_list(request: HttpRequest) -> HttpResponse:
 def facility_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.FacilityFilterForm(request.GET, user=user)
-    try:
-        exported = queries.export_facilities(user=user, filters=form.filters())
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(reverse("facilities:facility_list") + "?" + request.GET.urlencode())
-    response = HttpResponse(exported.content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_or_back(
+        request,
+        lambda: queries.export_facilities(user=user, filters=form.filters()),
+        "facilities:facility_list",
+    )
 
 
 # --- A facility -----------------------------------------------------------------------------------
@@ -329,15 +322,15 @@ def candidate_sites(request: HttpRequest) -> HttpResponse:
         communities = queries.editable_communities(user)
         if request.method == "POST":
             form = forms.CandidateSiteForm(request.POST, communities=communities)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    site = actions.add_candidate_site(by=user, **data)
-                except ValidationError as exc:
-                    apply_action_errors(form, exc)
-                else:
-                    messages.success(request, _("已添加候选场地“%(name)s”。") % {"name": site.name})
-                    return redirect("facilities:candidate_sites")
+            done = submit(
+                request,
+                form,
+                lambda data: actions.add_candidate_site(by=user, **data),
+                lambda site: _("已添加候选场地“%(name)s”。") % {"name": site.name},
+                lambda _r: redirect("facilities:candidate_sites"),
+            )
+            if done:
+                return done
         else:
             form = forms.CandidateSiteForm(communities=communities)
     found = queries.candidate_sites(user, available_only=filters.available_only())

@@ -18,18 +18,23 @@ approving their own request …), 409 ``conflict`` (a decision on a request that
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
+from shequ.core.api import (
+    ErrorOut,
+    PagePagination,
+    acting,
+    conflict,
+    invalid,
+    not_found,
+    user_with,
+)
 from shequ.organizations.actions import charity as actions
 from shequ.organizations.models import (
     CharityEntry,
@@ -69,31 +74,11 @@ Perm = OrganizationsPerm
 FIELD_NAMES = {"region": "community_code", "community": "community_code", "need": "need_id"}
 
 
-@contextmanager
-def _acting() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
-    except ValidationError as exc:
-        raise invalid_from(exc, FIELD_NAMES) from None
-
-
-def _not_found(field: str) -> ApiError:
-    message = _("找不到该对象，或不在您的管辖范围内。")
-    return ApiError(404, "not_found", message, [{"field": field, "message": message}])
-
-
 def _community(user: Any, code: str, perm: str) -> Region:
     try:
         return queries.community_in_scope(user, code.strip(), perm)
     except Http404:
-        raise _not_found("community_code") from None
-
-
-def _conflict() -> ApiError:
-    message = _("该支出申请已被他人处理或已变更，请刷新后查看。")
-    return ApiError(409, "conflict", message, [{"field": "version", "message": message}])
+        raise not_found("community_code") from None
 
 
 def _fund_out(fund: CharityFund) -> CharityFund:
@@ -166,7 +151,7 @@ def get_fund(request: HttpRequest, fund_id: int) -> CharityFund:
 def create_fund(request: HttpRequest, payload: FundIn) -> Status[CharityFund]:
     user = user_with(request, Perm.POST_CHARITY)
     region = _community(user, payload.community_code, Perm.POST_CHARITY)
-    with _acting():
+    with acting(FIELD_NAMES):
         fund = actions.create_fund(
             region=region, by=user, **payload.model_dump(exclude={"community_code"})
         )
@@ -195,7 +180,7 @@ def list_entries(request: HttpRequest, fund_id: int) -> QuerySet[CharityEntry]:
 def post_donation(request: HttpRequest, fund_id: int, payload: DonationIn) -> Status[CharityEntry]:
     user = user_with(request, Perm.POST_CHARITY)
     fund = queries.fund_detail(user, fund_id, Perm.POST_CHARITY)
-    with _acting():
+    with acting(FIELD_NAMES):
         entry = actions.post_donation(fund=fund, by=user, **payload.model_dump())
     return Status(201, queries.ledger(fund).get(pk=entry.pk))
 
@@ -210,7 +195,7 @@ def reverse_entry(
 ) -> Status[CharityEntry]:
     user = user_with(request, Perm.APPROVE_CHARITY)
     entry = queries.entry_for(user, charity_entry_id, Perm.APPROVE_CHARITY)
-    with _acting():
+    with acting(FIELD_NAMES):
         reversal = actions.reverse_entry(
             entry=entry, by=user, reason=payload.reason, posted_on=payload.posted_on
         )
@@ -245,14 +230,14 @@ def create_request(
     try:
         fund = queries.fund_detail(user, payload.fund_id, Perm.POST_CHARITY)
     except Http404:
-        raise _not_found("fund_id") from None
+        raise not_found("fund_id") from None
     need = None
     if payload.need_id is not None:
         try:
             need = queries.need_detail(user, payload.need_id, Perm.POST_CHARITY)
         except Http404:
-            raise _not_found("need_id") from None
-    with _acting():
+            raise not_found("need_id") from None
+    with acting(FIELD_NAMES):
         asked = actions.request_disbursement(
             fund=fund, by=user, need=need, **payload.model_dump(exclude={"fund_id", "need_id"})
         )
@@ -272,7 +257,7 @@ def get_request(request: HttpRequest, charity_request_id: int) -> DisbursementRe
 def _pending(user: Any, charity_request_id: int, version: int | None) -> DisbursementRequest:
     asked = queries.request_for(user, charity_request_id, Perm.APPROVE_CHARITY)
     if version is not None and version != asked.version:
-        raise _conflict()
+        raise conflict("version", _("该支出申请已被他人处理或已变更，请刷新后查看。"))
     return asked
 
 
@@ -286,7 +271,7 @@ def approve_request(
 ) -> Status[CharityEntry]:
     user = user_with(request, Perm.APPROVE_CHARITY)
     asked = _pending(user, charity_request_id, payload.version)
-    with _acting():
+    with acting(FIELD_NAMES):
         entry = actions.approve_disbursement(
             request=asked, by=user, posted_on=payload.posted_on, reason=payload.reason
         )
@@ -303,7 +288,7 @@ def reject_request(
 ) -> DisbursementRequest:
     user = user_with(request, Perm.APPROVE_CHARITY)
     asked = _pending(user, charity_request_id, payload.version)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.reject_disbursement(request=asked, by=user, reason=payload.reason)
     return queries.request_for(user, asked.pk)
 
@@ -331,7 +316,7 @@ def list_needs(
 def create_need(request: HttpRequest, payload: NeedIn) -> Status[CharityNeed]:
     user = user_with(request, Perm.POST_CHARITY)
     community = _community(user, payload.community_code, Perm.POST_CHARITY)
-    with _acting():
+    with acting(FIELD_NAMES):
         need = actions.post_need(
             community=community, by=user, **payload.model_dump(exclude={"community_code"})
         )
@@ -365,7 +350,7 @@ def match_need(request: HttpRequest, charity_need_id: int, payload: MatchIn) -> 
             project = queries.project_in_scope(user, payload.project_id, need.community)
         except Http404:
             raise invalid("project_id", _("找不到该项目，或不在您的管辖范围内。")) from None
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.match_need(
             need=need,
             by=user,
@@ -391,7 +376,7 @@ def fulfil_need(request: HttpRequest, charity_need_id: int, payload: FulfilIn) -
             entry = queries.entry_for(user, payload.entry_id)
         except Http404:
             raise invalid("entry_id", _("找不到该凭证，或不在您的管辖范围内。")) from None
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.fulfil_need(need=need, by=user, entry=entry, note=payload.note)
     return queries.need_detail(user, need.pk)
 
@@ -404,6 +389,6 @@ def fulfil_need(request: HttpRequest, charity_need_id: int, payload: FulfilIn) -
 def withdraw_need(request: HttpRequest, charity_need_id: int, payload: WithdrawIn) -> CharityNeed:
     user = user_with(request, Perm.POST_CHARITY)
     need = queries.need_detail(user, charity_need_id, Perm.POST_CHARITY)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.withdraw_need(need=need, by=user, reason=payload.reason)
     return queries.need_detail(user, need.pk)

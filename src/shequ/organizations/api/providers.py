@@ -17,18 +17,26 @@ fields, 409 for a stale ``version``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
+from shequ.core.api import (
+    ApiError,
+    ErrorOut,
+    PagePagination,
+    acting,
+    conflict,
+    invalid,
+    not_found,
+    user_with,
+)
 from shequ.organizations.actions import providers as actions
 from shequ.organizations.models import (
     CommitteeKind,
@@ -76,26 +84,19 @@ FIELD_NAMES = {
 PROPERTY = OrganizationsPerm.MANAGE_PROPERTY
 
 
-def _not_found(field: str) -> ApiError:
-    message = _("找不到该对象，或不在您的管辖范围内。")
-    return ApiError(404, "not_found", message, [{"field": field, "message": message}])
-
-
 def _conflict() -> ApiError:
-    message = _("该服务主体刚刚已被他人修改，请重新读取后再修改。")
-    return ApiError(409, "conflict", message, [{"field": "version", "message": message}])
+    return conflict("version", _("该服务主体刚刚已被他人修改，请重新读取后再修改。"))
 
 
-@contextmanager
-def _acting() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
-    except ValidationError as exc:
-        if getattr(exc, "error_dict", None) and "version" in exc.message_dict:
-            raise _conflict() from None
-        raise invalid_from(exc, FIELD_NAMES) from None
+def _stale(exc: ValidationError) -> ApiError | None:
+    """The action's refusal of a stale ``version`` as a 409."""
+    if getattr(exc, "error_dict", None) and "version" in exc.message_dict:
+        return _conflict()
+    return None
+
+
+def _acting() -> AbstractContextManager[None]:
+    return acting(FIELD_NAMES, as_conflict=_stale)
 
 
 def _provider_region(user: Any, code: str) -> Any:
@@ -306,7 +307,7 @@ def link_case(request: HttpRequest, provider_id: int, payload: LinkCaseIn) -> St
     try:
         case = queries.case_by_number(user, payload.case_number)
     except Http404:
-        raise _not_found("case_number") from None
+        raise not_found("case_number") from None
     estate = None
     if payload.estate_id is not None:
         estate = queries.complaint_estates(case).filter(pk=payload.estate_id).first()
@@ -400,7 +401,7 @@ def property_coverage(
     try:
         place = queries.property_place(user, region.strip() or None)
     except Http404:
-        raise _not_found("region") from None
+        raise not_found("region") from None
     total, children = queries.coverage(user, place)
     without: list[dict[str, Any]] = []
     if not children:
@@ -452,7 +453,7 @@ def create_committee(request: HttpRequest, payload: CommitteeIn) -> Status[Estat
     try:
         estate = queries.estate_detail(user, payload.estate_id)
     except Http404:
-        raise _not_found("estate_id") from None
+        raise not_found("estate_id") from None
     values = payload.model_dump(exclude={"estate_id"})
     with _acting():
         committee = actions.record_committee(estate=estate, by=user, **values)

@@ -16,18 +16,25 @@ masked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
+from shequ.core.api import (
+    ErrorOut,
+    PagePagination,
+    acting,
+    conflict,
+    invalid,
+    invalid_from,
+    not_found,
+    user_with,
+)
 from shequ.organizations import linkage
 from shequ.organizations.actions import social as actions
 from shequ.organizations.models import (
@@ -88,26 +95,11 @@ FIELD_NAMES = {
 }
 
 
-@contextmanager
-def _acting() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
-    except ValidationError as exc:
-        raise invalid_from(exc, FIELD_NAMES) from None
-
-
 def _place(user: Any, code: str, perm: str, field: str, levels: tuple[str, ...]) -> Region:
     try:
         region = queries.region_in_scope(user, code, perm)
     except Http404:
-        raise ApiError(
-            404,
-            "not_found",
-            _("找不到该地区，或不在您的管辖范围内。"),
-            [{"field": field, "message": _("找不到该地区，或不在您的管辖范围内。")}],
-        ) from None
+        raise not_found(field, _("找不到该地区，或不在您的管辖范围内。")) from None
     if region.level not in levels:
         raise invalid(field, _("“%(name)s”不是此处可选的地区层级。") % {"name": region.name})
     return region
@@ -177,7 +169,7 @@ def create_organization(request: HttpRequest, payload: OrgIn) -> Status[SocialOr
     region = _place(
         user, payload.region_code.strip(), EDIT, "region_code", (Level.TOWNSHIP, Level.COMMUNITY)
     )
-    with _acting():
+    with acting(FIELD_NAMES):
         org = actions.register_organization(
             region=region, by=user, **payload.model_dump(exclude={"region_code"})
         )
@@ -201,8 +193,7 @@ def patch_organization(
     user = user_with(request, EDIT)
     org = queries.editable_organization(user, org_id)
     if org.version != payload.version:
-        message = _("该社会组织刚刚已被他人修改，请重新读取后再修改。")
-        raise ApiError(409, "conflict", message, [{"field": "version", "message": message}])
+        raise conflict("version", _("该社会组织刚刚已被他人修改，请重新读取后再修改。"))
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     for name in ("name", "kind", "registration"):
         if name in changes and changes[name] is None:
@@ -211,7 +202,7 @@ def patch_organization(
         k: ("" if v is None and k not in ("founded_on", "members") else v)
         for k, v in changes.items()
     }
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.update_organization(organization=org, by=user, version=payload.version, **changes)
     return queries.organization_detail(user, org_id)
 
@@ -224,7 +215,7 @@ def patch_organization(
 def organization_status(request: HttpRequest, org_id: int, payload: StatusIn) -> SocialOrganization:
     user = user_with(request, EDIT)
     org = queries.editable_organization(user, org_id)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.change_organization_status(
             organization=org, transition=payload.transition, by=user, reason=payload.reason
         )
@@ -235,7 +226,7 @@ def organization_status(request: HttpRequest, org_id: int, payload: StatusIn) ->
 def organization_brand(request: HttpRequest, org_id: int, payload: BrandIn) -> SocialOrganization:
     user = user_with(request, EDIT)
     org = queries.editable_organization(user, org_id)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.designate_brand(organization=org, by=user, since=payload.since)
     return queries.organization_detail(user, org_id)
 
@@ -246,7 +237,7 @@ def organization_brand_revoke(
 ) -> SocialOrganization:
     user = user_with(request, EDIT)
     org = queries.editable_organization(user, org_id)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.revoke_brand(organization=org, by=user, reason=payload.reason)
     return queries.organization_detail(user, org_id)
 
@@ -267,7 +258,7 @@ def create_activity(request: HttpRequest, org_id: int, payload: ActivityIn) -> S
     community = _place(
         user, payload.community_code.strip(), VIEW, "community_code", (Level.COMMUNITY,)
     )
-    with _acting():
+    with acting(FIELD_NAMES):
         activity = actions.record_activity(
             organization=org,
             community=community,
@@ -304,7 +295,7 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Status[SocialWorkSite]
         user, payload.region_code.strip(), EDIT, "region_code", (Level.TOWNSHIP, Level.COMMUNITY)
     )
     operator = _org_named(user, payload.operator_id, "operator_id")
-    with _acting():
+    with acting(FIELD_NAMES):
         site = actions.register_site(
             region=region,
             kind=payload.kind,
@@ -332,15 +323,14 @@ def patch_site(request: HttpRequest, sw_site_id: int, payload: SitePatchIn) -> S
     user = user_with(request, EDIT)
     site = queries.site_detail(user, sw_site_id, EDIT)
     if site.version != payload.version:
-        message = _("该站(室)刚刚已被他人修改，请重新读取后再修改。")
-        raise ApiError(409, "conflict", message, [{"field": "version", "message": message}])
+        raise conflict("version", _("该站(室)刚刚已被他人修改，请重新读取后再修改。"))
     sent = payload.model_fields_set
     operator = (
         _org_named(user, payload.operator_id, "operator_id")
         if "operator_id" in sent
         else site.operator
     )
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.update_site(
             site=site,
             by=user,
@@ -361,7 +351,7 @@ def patch_site(request: HttpRequest, sw_site_id: int, payload: SitePatchIn) -> S
 def site_active(request: HttpRequest, sw_site_id: int, payload: SiteActiveIn) -> SocialWorkSite:
     user = user_with(request, EDIT)
     site = queries.site_detail(user, sw_site_id, EDIT)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.set_site_active(site=site, active=payload.active, by=user)
     return _site(user, sw_site_id)
 
@@ -376,7 +366,7 @@ def add_staff(request: HttpRequest, sw_site_id: int, payload: StaffIn) -> Status
             worker = queries.worker_in_scope(user, payload.worker_id)
         except Http404:
             raise invalid("worker_id", _("找不到该社区工作者，或不在您的管辖范围内。")) from None
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.add_site_staff(
             site=site, by=user, worker=worker, **payload.model_dump(exclude={"worker_id"})
         )
@@ -389,7 +379,7 @@ def end_staff(
 ) -> SocialWorkSite:
     user = user_with(request, EDIT)
     staff = queries.staff_member(user, sw_site_id, sw_staff_id)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.end_site_staff(staff=staff, by=user, ended_on=payload.ended_on)
     return _site(user, sw_site_id)
 
@@ -443,7 +433,7 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Status[ServicePr
         _place(user, code.strip(), VIEW, "community_codes", (Level.COMMUNITY,))
         for code in dict.fromkeys(payload.community_codes)
     ]
-    with _acting():
+    with acting(FIELD_NAMES):
         project = actions.create_project(
             region=region,
             by=user,
@@ -471,8 +461,7 @@ def patch_project(
     user = user_with(request, PROJECTS)
     project = queries.project_detail(user, service_project_id, PROJECTS)
     if project.version != payload.version:
-        message = _("该项目刚刚已被他人修改，请重新读取后再修改。")
-        raise ApiError(409, "conflict", message, [{"field": "version", "message": message}])
+        raise conflict("version", _("该项目刚刚已被他人修改，请重新读取后再修改。"))
     changes = payload.model_dump(
         exclude_unset=True, exclude={"version", "provider_id", "community_codes"}
     )
@@ -486,7 +475,7 @@ def patch_project(
             _place(user, code.strip(), VIEW, "community_codes", (Level.COMMUNITY,))
             for code in dict.fromkeys(payload.community_codes)
         ]
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.update_project(
             project=project,
             by=user,
@@ -508,7 +497,7 @@ def project_transition(
 ) -> ServiceProject:
     user = user_with(request, PROJECTS)
     project = queries.project_detail(user, service_project_id, PROJECTS)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.transition_project(
             project=project, transition=payload.transition, by=user, reason=payload.reason
         )
@@ -523,7 +512,7 @@ def add_milestone(
 ) -> Status[ServiceProject]:
     user = user_with(request, PROJECTS)
     project = queries.project_detail(user, service_project_id, PROJECTS)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.add_milestone(project=project, by=user, **payload.model_dump())
     return Status(201, _project(user, service_project_id))
 
@@ -540,7 +529,7 @@ def milestone_done(
 ) -> ServiceProject:
     user = user_with(request, PROJECTS)
     milestone = queries.milestone_for(user, service_project_id, project_milestone_id)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.complete_milestone(milestone=milestone, by=user, **payload.model_dump())
     return _project(user, service_project_id)
 
@@ -555,7 +544,7 @@ def evaluate(
 ) -> ServiceProject:
     user = user_with(request, PROJECTS)
     project = queries.project_detail(user, service_project_id, PROJECTS)
-    with _acting():
+    with acting(FIELD_NAMES):
         actions.evaluate_project(project=project, by=user, **payload.model_dump())
     return _project(user, service_project_id)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,8 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
-from shequ.core.forms import apply_action_errors
 from shequ.core.masking import mask_phone
+from shequ.core.page_views import flash_errors, submit, xlsx_response
 from shequ.organizations.actions import charity as actions
 from shequ.organizations.forms import charity as forms
 from shequ.organizations.models import (
@@ -35,14 +35,8 @@ from shequ.organizations.permissions import OrganizationsPerm
 from shequ.organizations.queries import charity as queries
 
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 Perm = OrganizationsPerm
-
-
-def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 # --- Funds -----------------------------------------------------------------------------------------
@@ -75,14 +69,15 @@ def fund_new(request: HttpRequest) -> HttpResponse:
     communities = queries.postable_communities(user)
     if request.method == "POST":
         form = forms.FundForm(request.POST, communities=communities)
-        if form.is_valid():
-            try:
-                fund = actions.create_fund(by=user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已登记“%(name)s”。") % {"name": fund.name})
-                return redirect("organizations:fund_detail", fund_id=fund.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.create_fund(by=user, **data),
+            lambda made: _("已登记“%(name)s”。") % {"name": made.name},
+            lambda made: redirect("organizations:fund_detail", fund_id=made.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.FundForm(communities=communities)
     return render(request, "organizations/charity/fund_form.html", {"form": form, "fund": None})
@@ -95,14 +90,15 @@ def fund_edit(request: HttpRequest, fund_id: int) -> HttpResponse:
     fund = queries.fund_detail(user, fund_id, Perm.POST_CHARITY)
     if request.method == "POST":
         form = forms.FundEditForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.update_fund(fund=fund, by=user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect("organizations:fund_detail", fund_id=fund.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.update_fund(fund=fund, by=user, **data),
+            _("已保存。"),
+            lambda _r: redirect("organizations:fund_detail", fund_id=fund.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.FundEditForm(
             initial={
@@ -147,10 +143,7 @@ def fund_export(request: HttpRequest, fund_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, _("账目过多，无法一次导出，请联系管理员。"))
         return redirect("organizations:fund_detail", fund_id=fund.pk)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(content, filename)
 
 
 # --- Donations and disbursements -------------------------------------------------------------------
@@ -163,17 +156,15 @@ def donation_new(request: HttpRequest, fund_id: int) -> HttpResponse:
     fund = queries.fund_detail(user, fund_id, Perm.POST_CHARITY)
     if request.method == "POST":
         form = forms.DonationForm(request.POST)
-        if form.is_valid():
-            try:
-                entry = actions.post_donation(fund=fund, by=user, **form.values())
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("已登记捐赠，捐赠票据号 %(number)s。") % {"number": entry.receipt_number},
-                )
-                return redirect("organizations:receipt", charity_entry_id=entry.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.post_donation(fund=fund, by=user, **form.values()),
+            lambda made: _("已登记捐赠，捐赠票据号 %(number)s。") % {"number": made.receipt_number},
+            lambda made: redirect("organizations:receipt", charity_entry_id=made.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.DonationForm()
     return render(
@@ -190,14 +181,15 @@ def disbursement_new(request: HttpRequest, fund_id: int) -> HttpResponse:
     fund = queries.fund_detail(user, fund_id, Perm.POST_CHARITY)
     if request.method == "POST":
         form = forms.DisbursementForm(request.POST)
-        if form.is_valid():
-            try:
-                asked = actions.request_disbursement(fund=fund, by=user, **form.values())
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("支出申请已提交，等待其他有审批权限的人员审批。"))
-                return redirect("organizations:disbursement_request", charity_request_id=asked.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.request_disbursement(fund=fund, by=user, **form.values()),
+            _("支出申请已提交，等待其他有审批权限的人员审批。"),
+            lambda made: redirect("organizations:disbursement_request", charity_request_id=made.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.DisbursementForm()
     return render(
@@ -287,7 +279,7 @@ def disbursement_approve(request: HttpRequest, charity_request_id: int) -> HttpR
             reason=form.cleaned_data.get("reason") or "",
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        flash_errors(request, exc)
         return redirect("organizations:disbursement_request", charity_request_id=asked.pk)
     messages.success(request, _("已批准并记账，凭证号 %(n)s。") % {"n": entry.number})
     return redirect("organizations:fund_detail", fund_id=asked.fund_id)
@@ -308,7 +300,7 @@ def disbursement_reject(request: HttpRequest, charity_request_id: int) -> HttpRe
     try:
         actions.reject_disbursement(request=asked, by=user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已驳回该支出申请。"))
     return redirect("organizations:disbursement_request", charity_request_id=asked.pk)
@@ -360,7 +352,7 @@ def entry_reverse(request: HttpRequest, charity_entry_id: int) -> HttpResponse:
     try:
         reversal = actions.reverse_entry(entry=entry, by=user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        flash_errors(request, exc)
         return redirect("organizations:charity_entry", charity_entry_id=entry.pk)
     messages.success(
         request,
@@ -435,14 +427,15 @@ def need_new(request: HttpRequest) -> HttpResponse:
     communities = queries.postable_communities(user)
     if request.method == "POST":
         form = forms.NeedForm(request.POST, communities=communities)
-        if form.is_valid():
-            try:
-                need = actions.post_need(by=user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已发布需求“%(title)s”。") % {"title": need.title})
-                return redirect("organizations:need_detail", charity_need_id=need.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.post_need(by=user, **data),
+            lambda made: _("已发布需求“%(title)s”。") % {"title": made.title},
+            lambda made: redirect("organizations:need_detail", charity_need_id=made.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.NeedForm(communities=communities)
     return render(request, "organizations/charity/need_form.html", {"form": form})
@@ -495,17 +488,15 @@ def need_match(request: HttpRequest, charity_need_id: int) -> HttpResponse:
         funds=queries.matchable_funds(user),
         projects=queries.matchable_projects(user, need.community),
     )
-    if form.is_valid():
-        try:
-            actions.match_need(need=need, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已对接该需求。"))
-            return redirect("organizations:need_detail", charity_need_id=need.pk)
-    return _render_need(request, need, match_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.match_need(need=need, by=user, **data),
+        _("已对接该需求。"),
+        lambda _r: redirect("organizations:need_detail", charity_need_id=need.pk),
+        refusal_on_form=True,
+    )
+    return done or _render_need(request, need, match_form=form)
 
 
 @permission_required(Perm.POST_CHARITY)
@@ -514,15 +505,14 @@ def need_fulfil(request: HttpRequest, charity_need_id: int) -> HttpResponse:
     user: Any = request.user
     need = queries.need_detail(user, charity_need_id, Perm.POST_CHARITY)
     form = forms.FulfilForm(request.POST, entries=queries.fulfilling_entries(need))
-    if form.is_valid():
-        try:
-            actions.fulfil_need(need=need, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(request, _("需求已标记为完成。"))
-            return redirect("organizations:need_detail", charity_need_id=need.pk)
-    return _render_need(request, need, fulfil_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.fulfil_need(need=need, by=user, **data),
+        _("需求已标记为完成。"),
+        lambda _r: redirect("organizations:need_detail", charity_need_id=need.pk),
+    )
+    return done or _render_need(request, need, fulfil_form=form)
 
 
 @permission_required(Perm.POST_CHARITY)
@@ -531,15 +521,14 @@ def need_withdraw(request: HttpRequest, charity_need_id: int) -> HttpResponse:
     user: Any = request.user
     need = queries.need_detail(user, charity_need_id, Perm.POST_CHARITY)
     form = forms.WithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.withdraw_need(need=need, by=user, reason=form.cleaned_data.get("reason") or "")
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(request, _("需求已撤回。"))
-            return redirect("organizations:need_detail", charity_need_id=need.pk)
-    return _render_need(request, need, withdraw_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.withdraw_need(need=need, by=user, reason=data.get("reason") or ""),
+        _("需求已撤回。"),
+        lambda _r: redirect("organizations:need_detail", charity_need_id=need.pk),
+    )
+    return done or _render_need(request, need, withdraw_form=form)
 
 
 @require_GET

@@ -14,13 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shequ.core.decorators import permission_required
+from shequ.core.page_views import xlsx_response
 from shequ.organizations import linkage
 from shequ.organizations.forms.social import LinkageForm
 from shequ.organizations.permissions import OrganizationsPerm
 from shequ.organizations.queries import linkage as queries
 from shequ.organizations.queries.social import region_in_scope, top_region
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _chosen(request: HttpRequest) -> tuple[Any, Any, LinkageForm]:
@@ -81,10 +80,7 @@ def linkage_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     region, period, _form = _chosen(request)
     filename, content = queries.export(user=user, region=region, period=period)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(content, filename)
 
 
 urls: list[URLPattern] = [

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
 from shequ.core.masking import mask_phone
+from shequ.core.page_views import export_or_back, paged, submit
 from shequ.organizations.actions import providers as actions
 from shequ.organizations.forms import providers as forms
 from shequ.organizations.models import (
@@ -42,7 +43,6 @@ from shequ.territory.models import Estate, Level
 from shequ.territory.queries import breadcrumbs
 
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 PROPERTY = OrganizationsPerm.MANAGE_PROPERTY
 
@@ -73,12 +73,10 @@ def provider_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.ProviderFilterForm(request.GET, user=user)
     found = queries.search_providers(user, form.filters())
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    page, query = paged(request, found, PER_PAGE)
     labels = _labels()
     for provider in page.object_list:
         provider.kind_label = labels["kind"].get(provider.kind, provider.kind)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "organizations/providers/provider_list.html",
@@ -87,7 +85,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "can_register": _may_register(user),
             "can_manage_property": user.has_permission(PROPERTY),
-            "export_query": query.urlencode(),
+            "export_query": query,
         },
     )
 
@@ -98,16 +96,11 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 def provider_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.ProviderFilterForm(request.GET, user=user)
-    try:
-        exported = queries.export_providers(user=user, filters=form.filters())
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(reverse("organizations:providers") + "?" + request.GET.urlencode())
-    response = HttpResponse(exported.content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_or_back(
+        request,
+        lambda: queries.export_providers(user=user, filters=form.filters()),
+        "organizations:providers",
+    )
 
 
 def _require_registrar(user: Any) -> None:
@@ -122,18 +115,16 @@ def provider_new(request: HttpRequest) -> HttpResponse:
     _require_registrar(user)
     if request.method == "POST":
         form = forms.ProviderForm(request.POST, user=user)
-        if form.is_valid():
-            try:
-                provider = actions.register_provider(
-                    region=form.cleaned_data["region"], by=user, **form.values()
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error("region", str(exc))
-            else:
-                messages.success(request, _("已登记服务主体“%(name)s”。") % {"name": provider.name})
-                return redirect("organizations:provider_detail", provider_id=provider.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.register_provider(region=data["region"], by=user, **form.values()),
+            lambda made: _("已登记服务主体“%(name)s”。") % {"name": made.name},
+            lambda made: redirect("organizations:provider_detail", provider_id=made.pk),
+            refusal_on_form="region",
+        )
+        if done:
+            return done
     else:
         initial: dict[str, Any] = {"is_active": True}
         if request.GET.get("kind") in ProviderKind.values:
@@ -210,22 +201,22 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = queries.editable_provider(user, provider_id)
     if request.method == "POST":
         form = forms.ProviderForm(request.POST, user=user, provider=provider)
-        if form.is_valid():
-            try:
-                actions.update_provider(
-                    provider=provider,
-                    by=user,
-                    version=form.cleaned_data.get("version") or provider.version,
-                    region=form.cleaned_data["region"],
-                    **form.values(),
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error("region", str(exc))
-            else:
-                messages.success(request, _("已保存“%(name)s”。") % {"name": provider.name})
-                return redirect("organizations:provider_detail", provider_id=provider.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.update_provider(
+                provider=provider,
+                by=user,
+                version=data.get("version") or provider.version,
+                region=data["region"],
+                **form.values(),
+            ),
+            lambda _r: _("已保存“%(name)s”。") % {"name": provider.name},
+            lambda _r: redirect("organizations:provider_detail", provider_id=provider.pk),
+            refusal_on_form="region",
+        )
+        if done:
+            return done
     else:
         form = forms.ProviderForm(user=user, provider=provider)
     return render(
@@ -241,22 +232,16 @@ def provider_revoke_red(request: HttpRequest, provider_id: int) -> HttpResponse:
     user: Any = request.user
     provider = queries.editable_provider(user, provider_id)
     form = forms.RevokeRedPropertyForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.revoke_red_property(
-                provider=provider,
-                by=user,
-                reason=form.cleaned_data["reason"],
-                version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(
-                request, _("已撤销“%(name)s”的红色物业认定。") % {"name": provider.name}
-            )
-            return redirect("organizations:provider_detail", provider_id=provider.pk)
-    return _render_detail(request, provider, revoke_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.revoke_red_property(
+            provider=provider, by=user, reason=data["reason"], version=data.get("version")
+        ),
+        lambda _r: _("已撤销“%(name)s”的红色物业认定。") % {"name": provider.name},
+        lambda _r: redirect("organizations:provider_detail", provider_id=provider.pk),
+    )
+    return done or _render_detail(request, provider, revoke_form=form)
 
 
 @permission_required(OrganizationsPerm.VIEW)
@@ -432,17 +417,15 @@ def property_set_management(request: HttpRequest, property_estate_id: int) -> Ht
     user: Any = request.user
     estate = queries.estate_detail(user, property_estate_id)
     form = forms.ManagementForm(request.POST, user=user)
-    if form.is_valid():
-        try:
-            actions.set_estate_management(estate=estate, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已登记“%(name)s”的物业管理方式。") % {"name": estate.name})
-            return _back_to(estate)
-    return _estate_page(request, estate, management_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.set_estate_management(estate=estate, by=user, **data),
+        _("已登记“%(name)s”的物业管理方式。") % {"name": estate.name},
+        lambda _r: _back_to(estate),
+        refusal_on_form=True,
+    )
+    return done or _estate_page(request, estate, management_form=form)
 
 
 @permission_required(PROPERTY)
@@ -451,17 +434,15 @@ def property_end_management(request: HttpRequest, property_estate_id: int) -> Ht
     user: Any = request.user
     estate = queries.estate_detail(user, property_estate_id)
     form = forms.EndManagementForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.end_estate_management(estate=estate, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已结束“%(name)s”的物业管理。") % {"name": estate.name})
-            return _back_to(estate)
-    return _estate_page(request, estate, end_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.end_estate_management(estate=estate, by=user, **data),
+        _("已结束“%(name)s”的物业管理。") % {"name": estate.name},
+        lambda _r: _back_to(estate),
+        refusal_on_form=True,
+    )
+    return done or _estate_page(request, estate, end_form=form)
 
 
 @permission_required(PROPERTY)
@@ -470,19 +451,15 @@ def property_committee_new(request: HttpRequest, property_estate_id: int) -> Htt
     user: Any = request.user
     estate = queries.estate_detail(user, property_estate_id)
     form = forms.CommitteeForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.record_committee(estate=estate, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request, _("已登记“%(name)s”的业委会(物管会)。") % {"name": estate.name}
-            )
-            return _back_to(estate)
-    return _estate_page(request, estate, committee_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.record_committee(estate=estate, by=user, **data),
+        _("已登记“%(name)s”的业委会(物管会)。") % {"name": estate.name},
+        lambda _r: _back_to(estate),
+        refusal_on_form=True,
+    )
+    return done or _estate_page(request, estate, committee_form=form)
 
 
 def _committee_initial(committee: EstateCommittee) -> dict[str, Any]:
@@ -508,16 +485,16 @@ def property_committee_edit(request: HttpRequest, estate_committee_id: int) -> H
     committee = queries.committee_detail(user, estate_committee_id)
     if request.method == "POST":
         form = forms.CommitteeForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.update_committee(committee=committee, by=user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("已保存。"))
-                return _back_to(committee.estate)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.update_committee(committee=committee, by=user, **data),
+            _("已保存。"),
+            lambda _r: _back_to(committee.estate),
+            refusal_on_form=True,
+        )
+        if done:
+            return done
     else:
         form = forms.CommitteeForm(initial=_committee_initial(committee))
     return render(

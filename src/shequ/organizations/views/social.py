@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
+from shequ.core.page_views import export_or_back, flash_errors, paged, run_action, submit
 from shequ.organizations.actions import social as actions
 from shequ.organizations.forms import social as forms
 from shequ.organizations.models import (
@@ -39,7 +40,6 @@ from shequ.organizations.queries import social as queries
 from shequ.territory.models import Level
 
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 VIEW = OrganizationsPerm.VIEW
 EDIT = OrganizationsPerm.EDIT
@@ -48,11 +48,6 @@ PROJECTS = OrganizationsPerm.MANAGE_PROJECTS
 
 def _may(user: Any, perm: str, region_path: str) -> bool:
     return user.has_permission(perm) and user.jurisdiction(perm).covers_path(region_path)
-
-
-def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 # --- Organisations ------------------------------------------------------------------------------------
@@ -64,9 +59,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.OrgFilterForm(request.GET, user=user)
     found = queries.search_organizations(user, form.filters())
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paged(request, found, PER_PAGE)
     return render(
         request,
         "organizations/social/organization_list.html",
@@ -74,7 +67,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "can_edit": user.has_permission(EDIT),
-            "export_query": query.urlencode(),
+            "export_query": query,
         },
     )
 
@@ -85,15 +78,11 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def organization_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.OrgFilterForm(request.GET, user=user)
-    try:
-        exported = queries.export_organizations(user=user, filters=form.filters())
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-        return redirect(reverse("organizations:organization_list") + "?" + request.GET.urlencode())
-    response = HttpResponse(exported.content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_or_back(
+        request,
+        lambda: queries.export_organizations(user=user, filters=form.filters()),
+        "organizations:organization_list",
+    )
 
 
 @permission_required(EDIT)
@@ -103,16 +92,17 @@ def organization_new(request: HttpRequest) -> HttpResponse:
     regions = queries.places_for(user, EDIT, (Level.TOWNSHIP, Level.COMMUNITY))
     if request.method == "POST":
         form = forms.OrgForm(request.POST, regions=regions)
-        if form.is_valid():
-            try:
-                org = actions.register_organization(
-                    region=form.cleaned_data["region"], by=user, **form.values()
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已登记社会组织“%(name)s”。") % {"name": org.name})
-                return redirect("organizations:organization_detail", org_id=org.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.register_organization(
+                region=data["region"], by=user, **form.values()
+            ),
+            lambda org: _("已登记社会组织“%(name)s”。") % {"name": org.name},
+            lambda org: redirect("organizations:organization_detail", org_id=org.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.OrgForm(regions=regions)
     return render(
@@ -152,22 +142,24 @@ def organization_edit(request: HttpRequest, org_id: int) -> HttpResponse:
     org = queries.editable_organization(user, org_id)
     if request.method == "POST":
         form = forms.OrgForm(request.POST, editing=True, phone_on_file=bool(org.contact_phone))
-        if form.is_valid():
+
+        def update(data: dict[str, Any]) -> None:
             values = form.values()
             if not values.get("contact_phone"):
                 values.pop("contact_phone", None)  # left blank: the number on file stays
-            try:
-                actions.update_organization(
-                    organization=org,
-                    by=user,
-                    version=form.cleaned_data.get("version") or org.version,
-                    **values,
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect("organizations:organization_detail", org_id=org.pk)
+            actions.update_organization(
+                organization=org, by=user, version=data.get("version") or org.version, **values
+            )
+
+        done = submit(
+            request,
+            form,
+            update,
+            _("已保存。"),
+            lambda _r: redirect("organizations:organization_detail", org_id=org.pk),
+        )
+        if done:
+            return done
     else:
         # The phone is never written into the page: blank keeps the number on file.
         initial = {
@@ -231,16 +223,15 @@ def activity_new(request: HttpRequest, org_id: int) -> HttpResponse:
     communities = queries.activity_communities(user, org)
     if request.method == "POST":
         form = forms.ActivityForm(request.POST, communities=communities)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            community = data.pop("community")
-            try:
-                actions.record_activity(organization=org, community=community, by=user, **data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已登记活动“%(t)s”。") % {"t": data["title"]})
-                return redirect("organizations:organization_detail", org_id=org.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.record_activity(organization=org, by=user, **data),
+            lambda _r: _("已登记活动“%(t)s”。") % {"t": form.cleaned_data["title"]},
+            lambda _r: redirect("organizations:organization_detail", org_id=org.pk),
+        )
+        if done:
+            return done
     else:
         initial: dict[str, Any] = {"held_on": timezone.localdate()}
         if org.region.level == Level.COMMUNITY:
@@ -281,14 +272,15 @@ def site_new(request: HttpRequest) -> HttpResponse:
     operators = queries.organizations_for_choice(user)
     if request.method == "POST":
         form = forms.SiteForm(request.POST, regions=regions, operators=operators)
-        if form.is_valid():
-            try:
-                site = actions.register_site(by=user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已登记“%(name)s”。") % {"name": site.name})
-                return redirect("organizations:site_detail", sw_site_id=site.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.register_site(by=user, **data),
+            lambda site: _("已登记“%(name)s”。") % {"name": site.name},
+            lambda site: redirect("organizations:site_detail", sw_site_id=site.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.SiteForm(regions=regions, operators=operators)
     return render(request, "organizations/social/site_form.html", {"form": form, "site": None})
@@ -302,17 +294,19 @@ def site_edit(request: HttpRequest, sw_site_id: int) -> HttpResponse:
     operators = queries.organizations_for_choice(user)
     if request.method == "POST":
         form = forms.SiteForm(request.POST, regions=None, operators=operators)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                actions.update_site(
-                    site=site, by=user, version=data.pop("version") or site.version, **data
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect("organizations:site_detail", sw_site_id=site.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.update_site(
+                site=site,
+                by=user,
+                **{**data, "version": data["version"] or site.version},
+            ),
+            _("已保存。"),
+            lambda _r: redirect("organizations:site_detail", sw_site_id=site.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.SiteForm(
             regions=None,
@@ -365,15 +359,14 @@ def site_staff_add(request: HttpRequest, sw_site_id: int) -> HttpResponse:
     user: Any = request.user
     site = queries.site_detail(user, sw_site_id, EDIT)
     form = forms.StaffForm(request.POST, workers=queries.workers_for_site(user, site))
-    if form.is_valid():
-        try:
-            staff = actions.add_site_staff(site=site, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(request, _("已添加人员%(name)s。") % {"name": staff.name})
-            return redirect("organizations:site_detail", sw_site_id=site.pk)
-    return _site_page(request, site, staff_form=form, status=422)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.add_site_staff(site=site, by=user, **data),
+        lambda staff: _("已添加人员%(name)s。") % {"name": staff.name},
+        lambda _r: redirect("organizations:site_detail", sw_site_id=site.pk),
+    )
+    return done or _site_page(request, site, staff_form=form, status=422)
 
 
 @permission_required(EDIT)
@@ -382,17 +375,12 @@ def site_staff_end(request: HttpRequest, sw_site_id: int, sw_staff_id: int) -> H
     user: Any = request.user
     staff = queries.staff_member(user, sw_site_id, sw_staff_id)
     form = forms.StaffEndForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.end_site_staff(staff=staff, by=user, ended_on=form.cleaned_data["ended_on"])
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
-        else:
-            messages.success(request, _("%(name)s已离岗。") % {"name": staff.name})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+    run_action(
+        request,
+        form,
+        lambda data: actions.end_site_staff(staff=staff, by=user, ended_on=data["ended_on"]),
+        _("%(name)s已离岗。") % {"name": staff.name},
+    )
     return redirect("organizations:site_detail", sw_site_id=sw_site_id)
 
 
@@ -404,7 +392,7 @@ def site_active(request: HttpRequest, sw_site_id: int) -> HttpResponse:
     try:
         actions.set_site_active(site=site, active=request.POST.get("active") == "1", by=user)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已保存。"))
     return redirect("organizations:site_detail", sw_site_id=site.pk)
@@ -443,21 +431,15 @@ def project_new(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         form = forms.ProjectForm(request.POST, **kwargs)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                project = actions.create_project(
-                    region=data.pop("region"),
-                    provider=data.pop("provider"),
-                    communities=data.pop("communities"),
-                    by=user,
-                    **data,
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已登记项目“%(t)s”。") % {"t": project.title})
-                return redirect("organizations:project_detail", service_project_id=project.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.create_project(by=user, **data),
+            lambda made: _("已登记项目“%(t)s”。") % {"t": made.title},
+            lambda made: redirect("organizations:project_detail", service_project_id=made.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.ProjectForm(**kwargs)
     return render(
@@ -482,23 +464,27 @@ def project_edit(request: HttpRequest, service_project_id: int) -> HttpResponse:
     }
     if request.method == "POST":
         form = forms.ProjectForm(request.POST, **kwargs)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
+
+        def update(data: dict[str, Any]) -> None:
+            data = dict(data)
             provider = data.pop("provider")
-            try:
-                actions.update_project(
-                    project=project,
-                    by=user,
-                    version=data.pop("version") or project.version,
-                    provider=provider if provider.pk != project.provider_id else None,
-                    communities=data.pop("communities"),
-                    **data,
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect("organizations:project_detail", service_project_id=project.pk)
+            actions.update_project(
+                project=project,
+                by=user,
+                version=data.pop("version") or project.version,
+                provider=provider if provider.pk != project.provider_id else None,
+                **data,
+            )
+
+        done = submit(
+            request,
+            form,
+            update,
+            _("已保存。"),
+            lambda _r: redirect("organizations:project_detail", service_project_id=project.pk),
+        )
+        if done:
+            return done
     else:
         initial: dict[str, Any] = {name: getattr(project, name) for name in actions.PROJECT_FIELDS}
         initial.update(
@@ -574,15 +560,14 @@ def milestone_add(request: HttpRequest, service_project_id: int) -> HttpResponse
     user: Any = request.user
     project = queries.project_detail(user, service_project_id, PROJECTS)
     form = forms.MilestoneForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.add_milestone(project=project, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(request, _("已添加节点。"))
-            return redirect("organizations:project_detail", service_project_id=project.pk)
-    return _project_page(request, project, status=422, milestone_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.add_milestone(project=project, by=user, **data),
+        _("已添加节点。"),
+        lambda _r: redirect("organizations:project_detail", service_project_id=project.pk),
+    )
+    return done or _project_page(request, project, status=422, milestone_form=form)
 
 
 @permission_required(PROJECTS)
@@ -593,17 +578,12 @@ def milestone_done(
     user: Any = request.user
     milestone = queries.milestone_for(user, service_project_id, project_milestone_id)
     form = forms.MilestoneDoneForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.complete_milestone(milestone=milestone, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
-        else:
-            messages.success(request, _("节点“%(t)s”已完成。") % {"t": milestone.title})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+    run_action(
+        request,
+        form,
+        lambda data: actions.complete_milestone(milestone=milestone, by=user, **data),
+        _("节点“%(t)s”已完成。") % {"t": milestone.title},
+    )
     return redirect("organizations:project_detail", service_project_id=service_project_id)
 
 
@@ -618,7 +598,7 @@ def project_evaluate(request: HttpRequest, service_project_id: int) -> HttpRespo
             actions.evaluate_project(project=project, by=user, **form.cleaned_data)
         except ValidationError as exc:
             if project.status != ProjectStatus.FINISHED or project.evaluated_at is not None:
-                _errors_to_messages(request, exc)
+                flash_errors(request, exc)
                 return redirect(
                     "organizations:project_detail", service_project_id=service_project_id
                 )

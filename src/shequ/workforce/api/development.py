@@ -18,18 +18,26 @@ ID numbers and phones are masked in every answer.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
+from shequ.core.api import (
+    ApiError,
+    ErrorOut,
+    PagePagination,
+    acting,
+    invalid,
+    invalid_from,
+    not_found,
+    user_with,
+)
 from shequ.territory.models import Region
 from shequ.workforce.actions import development as actions
 from shequ.workforce.models import (
@@ -69,14 +77,17 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 P = WorkforcePerm
 
 
-@contextmanager
-def _acting() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
-    except ValidationError as exc:
-        raise invalid_from(exc) from None
+def _refused(exc: ValidationError) -> ApiError | None:
+    """An action's refusal not tied to a field (the state moved on) as a 409 without field errors."""
+    if hasattr(exc, "error_dict"):
+        return None
+    return ApiError(409, "conflict", invalid_from(exc).message)
+
+
+def _conflicting(exc: ValidationError) -> ApiError:
+    """Any refusal of a joint review's transition as a 409, with its field errors."""
+    found = invalid_from(exc)
+    return ApiError(409, "conflict", found.message, found.errors)
 
 
 def _region_path(user: Any, code: str) -> str:
@@ -93,10 +104,7 @@ def _place(user: Any, code: str, perm: str, field: str) -> Region:
     try:
         return queries.region_in_scope(user, code, perm)
     except Http404:
-        raise ApiError(
-            404, "not_found", _("找不到该地区，或不在您的管辖范围内。"),
-            [{"field": field, "message": _("找不到该地区，或不在您的管辖范围内。")}],
-        ) from None  # fmt: skip
+        raise not_found(field, _("找不到该地区，或不在您的管辖范围内。")) from None
 
 
 def _choice(value: str, allowed: list[str], field: str) -> str:
@@ -160,7 +168,7 @@ def list_qualifications(
 def create_qualification(request: HttpRequest, payload: QualificationIn) -> Status[Any]:
     user = user_with(request, P.EDIT)
     worker = queries.worker(user, payload.worker_id, P.EDIT)
-    with _acting():
+    with acting():
         made = actions.record_qualification(
             worker=worker,
             level=payload.level,
@@ -202,7 +210,7 @@ def create_course(request: HttpRequest, payload: CourseIn) -> Status[Any]:
     user = user_with(request, P.TRAIN)
     region = _place(user, payload.region_code, P.TRAIN, "region_code")
     values = payload.model_dump(exclude={"region_code"})
-    with _acting():
+    with acting():
         made = actions.register_course(region=region, by=user, **values)
     return Status(201, queries.course(user, made.pk))
 
@@ -241,7 +249,7 @@ def add_records(request: HttpRequest, course_id: int, payload: AttendanceIn) -> 
             404, "not_found", _("找不到这些人员，或不在您的管辖范围内：%(ids)s") % {"ids": ", ".join(missing)},
             [{"field": "worker_ids", "message": _("找不到该人员，或不在您的管辖范围内。")}],
         )  # fmt: skip
-    with _acting():
+    with acting():
         made = actions.record_attendance(
             course=course,
             workers=[found[i] for i in payload.worker_ids],
@@ -320,7 +328,7 @@ def list_reviews(
 def create_review(request: HttpRequest, payload: ReviewIn) -> Status[Any]:
     user = user_with(request, P.REVIEW)
     worker = queries.worker(user, payload.worker_id, P.REVIEW)
-    with _acting():
+    with acting():
         made = actions.review_worker(
             worker=worker,
             year=payload.year,
@@ -357,7 +365,7 @@ def create_reserve(request: HttpRequest, payload: ReserveIn) -> Status[Any]:
     community = _place(user, payload.community_code, P.REVIEW, "community_code")
     worker = queries.worker(user, payload.worker_id, P.REVIEW) if payload.worker_id else None
     values = payload.model_dump(exclude={"community_code", "worker_id"})
-    with _acting():
+    with acting():
         made = actions.add_reserve_candidate(community=community, worker=worker, by=user, **values)
     return Status(201, made)
 
@@ -366,13 +374,8 @@ def _reserve_change(request: HttpRequest, candidate_id: int, reason: str, appoin
     user = user_with(request, P.REVIEW)
     candidate = queries.reserve_candidate(user, candidate_id, P.REVIEW)
     change = actions.appoint_reserve_candidate if appoint else actions.remove_reserve_candidate
-    try:
-        with _acting():
-            change(candidate=candidate, reason=reason, by=user)
-    except ApiError as exc:
-        if exc.status == 422 and not exc.errors[0]["field"]:
-            raise ApiError(409, "conflict", exc.message) from None
-        raise
+    with acting(as_conflict=_refused):
+        change(candidate=candidate, reason=reason, by=user)
     return candidate
 
 
@@ -435,7 +438,7 @@ def create_candidate_review(request: HttpRequest, payload: CandidateReviewIn) ->
     user = user_with(request, P.VET_CANDIDATES)
     community = _place(user, payload.community_code, P.VET_CANDIDATES, "community_code")
     worker = queries.worker(user, payload.worker_id) if payload.worker_id else None
-    with _acting():
+    with acting():
         made = actions.create_candidate_review(
             community=community,
             election=payload.election,
@@ -465,16 +468,11 @@ def _transition(
     found = queries.candidate_review(user, review_id, P.VET_CANDIDATES)
     if payload.version is not None and payload.version != found.version:
         raise ApiError(409, "conflict", _("该联审刚刚已被他人处理，请重新读取后再操作。"))
-    try:
-        with _acting():
-            if name == "submit":
-                actions.submit_candidate_review(review=found, by=user)
-            else:
-                actions.withdraw_candidate_review(review=found, by=user, reason=payload.reason)
-    except ApiError as exc:
-        if exc.status == 422:
-            raise ApiError(409, "conflict", exc.message, exc.errors) from None
-        raise
+    with acting(as_conflict=_conflicting):
+        if name == "submit":
+            actions.submit_candidate_review(review=found, by=user)
+        else:
+            actions.withdraw_candidate_review(review=found, by=user, reason=payload.reason)
     return _detailed(user, review_id)
 
 
@@ -512,17 +510,8 @@ def record_check(
     found = queries.candidate_review(user, candidate_review_id, P.VET_CANDIDATES)
     if check_agency not in CheckAgency.values:
         raise invalid("check_agency", _("联审部门不正确。"))
-    try:
-        with _acting():
-            actions.record_check(
-                review=found,
-                agency=check_agency,
-                result=payload.result,
-                note=payload.note,
-                by=user,
-            )
-    except ApiError as exc:
-        if exc.status == 422 and not exc.errors[0]["field"]:
-            raise ApiError(409, "conflict", exc.message) from None
-        raise
+    with acting(as_conflict=_refused):
+        actions.record_check(
+            review=found, agency=check_agency, result=payload.result, note=payload.note, by=user
+        )
     return _detailed(user, candidate_review_id)

@@ -16,12 +16,11 @@ change that started from an older ``version`` → 409 ``conflict``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -30,7 +29,16 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ApiError, ErrorOut, PagePagination, invalid, invalid_from, user_with
+from shequ.core.api import (
+    ApiError,
+    ErrorOut,
+    PagePagination,
+    acting,
+    conflict,
+    invalid,
+    not_found,
+    user_with,
+)
 from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.actions import workers as actions
 from shequ.workforce.models import CommunityWorker, PostKind, WorkerStatus
@@ -65,26 +73,15 @@ FIELD_NAMES = {
 }
 
 
-def _not_found(field: str) -> ApiError:
-    message = _("找不到该对象，或不在您的管辖范围内。")
-    return ApiError(404, "not_found", message, [{"field": field, "message": message}])
+def _stale(exc: ValidationError) -> ApiError | None:
+    """The action's refusal of a stale version (a plain error coded ``conflict``) as a 409."""
+    if not hasattr(exc, "error_dict") and any(e.code == "conflict" for e in exc.error_list):
+        return conflict("version", actions.conflict_message())
+    return None
 
 
-def _conflict() -> ApiError:
-    message = actions.conflict_message()
-    return ApiError(409, "conflict", message, [{"field": "version", "message": message}])
-
-
-@contextmanager
-def _acting(field_names: dict[str, str] | None = None) -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or _("您没有执行此操作的权限。")) from None
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict") and any(e.code == "conflict" for e in exc.error_list):
-            raise _conflict() from None
-        raise invalid_from(exc, {**FIELD_NAMES, **(field_names or {})}) from None
+def _acting(field_names: dict[str, str] | None = None) -> AbstractContextManager[None]:
+    return acting({**FIELD_NAMES, **(field_names or {})}, as_conflict=_stale)
 
 
 def _region_path(user: Any, code: str) -> str:
@@ -99,7 +96,7 @@ def _region_path(user: Any, code: str) -> str:
 def _employer(user: Any, code: str) -> Region:
     region = queries.employing_regions(user).filter(code=code.strip()).first()
     if region is None:
-        raise _not_found("region_code")
+        raise not_found("region_code")
     return region
 
 
@@ -234,7 +231,7 @@ def create_post(request: HttpRequest, worker_id: int, payload: PostIn) -> Status
     try:
         community = queries.region_in_scope(user, payload.community_code, WorkforcePerm.EDIT)
     except Http404:
-        raise _not_found("community_code") from None
+        raise not_found("community_code") from None
     grid = None
     if payload.grid_code:
         grid = Grid.objects.filter(code=payload.grid_code.strip()).defer("geometry").first()
@@ -319,7 +316,7 @@ def get_staffing(
     try:
         place = staffing_queries.chosen_region(user, region.strip())
     except Http404:
-        raise _not_found("region") from None
+        raise not_found("region") from None
     day = on or timezone.localdate()
     table = staffing_queries.staffing(user, place, day)
     return StaffingOut(
@@ -363,7 +360,7 @@ def put_figures(
     user = user_with(request, WorkforcePerm.CONFIGURE)
     region = queries.configurable_regions(user).filter(code=figure_region_code.strip()).first()
     if region is None:
-        raise _not_found("figure_region_code")
+        raise not_found("figure_region_code")
     if payload.urban_population is None and payload.average_wage is None:
         raise invalid("urban_population", _("请至少填写城镇常住人口或社会平均工资之一。"))
     names = {"year": "figure_year", "population": "urban_population", "amount": "average_wage"}

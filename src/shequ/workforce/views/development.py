@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
+from shequ.core.page_views import export_or_back, flash_errors, paged, submit, xlsx_response
 from shequ.territory.models import Level
 from shequ.workforce.actions import development as actions
 from shequ.workforce.forms import development as forms
@@ -32,25 +33,20 @@ from shequ.workforce.permissions import WorkforcePerm
 from shequ.workforce.queries import development as queries
 
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 P = WorkforcePerm
 
 
-def _xlsx(filename: str, content: bytes) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 def _may(user: Any, perm: str, path_: str) -> bool:
     return bool(user.has_permission(perm) and user.jurisdiction(perm).covers_path(path_))
+
+
+def _picked(data: dict[str, Any], workers: list[Any]) -> dict[str, Any]:
+    """The form's values with the chosen worker (one of ``workers``, else None) for its id."""
+    values = dict(data)
+    worker_id = values.pop("worker")
+    values["worker"] = next((w for w in workers if str(w.pk) == worker_id), None)
+    return values
 
 
 def _community_param(request: HttpRequest, user: Any, perm: str) -> Any:
@@ -74,11 +70,9 @@ def qualifications(request: HttpRequest) -> HttpResponse:
     form = forms.QualificationFilterForm(request.GET, user=user)
     filters = form.filters()
     found = queries.certified_workers(user, filters)
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    page, query = paged(request, found, PER_PAGE)
     page.object_list = queries.with_allowance(page.object_list, filters.on)
     paid, monthly_total = queries.allowance_total(found, filters.on)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "workforce/development/qualifications.html",
@@ -91,7 +85,7 @@ def qualifications(request: HttpRequest) -> HttpResponse:
             "on": filters.on or timezone.localdate(),
             "can_edit": user.has_permission(P.EDIT),
             "can_configure": user.has_permission(P.CONFIGURE),
-            "export_query": query.urlencode(),
+            "export_query": query,
         },
     )
 
@@ -102,12 +96,11 @@ def qualifications(request: HttpRequest) -> HttpResponse:
 def qualification_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.QualificationFilterForm(request.GET, user=user)
-    try:
-        name, content = queries.export_qualifications(user, form.filters())
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-        return redirect(reverse("workforce:qualifications") + "?" + request.GET.urlencode())
-    return _xlsx(name, content)
+    return export_or_back(
+        request,
+        lambda: queries.export_qualifications(user, form.filters()),
+        "workforce:qualifications",
+    )
 
 
 def _worker_picker(request: HttpRequest, user: Any, perm: str) -> dict[str, Any]:
@@ -200,14 +193,15 @@ def allowance_rates(request: HttpRequest) -> HttpResponse:
         regions = queries.regions_at(user, P.CONFIGURE, (Level.CITY, Level.COUNTY))
         if request.method == "POST":
             form = forms.AllowanceRateForm(request.POST, regions=regions)
-            if form.is_valid():
-                try:
-                    actions.set_allowance_rate(by=user, **form.cleaned_data)
-                except ValidationError as exc:
-                    apply_action_errors(form, exc)
-                else:
-                    messages.success(request, _("津贴标准已保存。"))
-                    return redirect("workforce:allowance_rates")
+            done = submit(
+                request,
+                form,
+                lambda data: actions.set_allowance_rate(by=user, **data),
+                _("津贴标准已保存。"),
+                lambda _r: redirect("workforce:allowance_rates"),
+            )
+            if done:
+                return done
         else:
             form = forms.AllowanceRateForm(regions=regions)
     return render(
@@ -242,16 +236,15 @@ def course_new(request: HttpRequest) -> HttpResponse:
     regions = queries.regions_at(user, P.TRAIN, (Level.CITY, Level.COUNTY, Level.TOWNSHIP))
     if request.method == "POST":
         form = forms.CourseForm(request.POST, regions=regions)
-        if form.is_valid():
-            try:
-                course = actions.register_course(by=user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("已登记培训课程“%(title)s”。") % {"title": course.title}
-                )
-                return redirect("workforce:course_detail", course_id=course.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.register_course(by=user, **data),
+            lambda course: _("已登记培训课程“%(title)s”。") % {"title": course.title},
+            lambda course: redirect("workforce:course_detail", course_id=course.pk),
+        )
+        if done:
+            return done
     else:
         initial: dict[str, Any] = {}
         first = list(regions[:2])
@@ -352,7 +345,7 @@ def training_record_update(
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已更新%(name)s的参训记录。") % {"name": found.worker.name})
     return redirect(target)
@@ -365,7 +358,7 @@ def course_export(request: HttpRequest, course_id: int) -> HttpResponse:
     user: Any = request.user
     course = queries.course(user, course_id)
     name, content = queries.export_attendance(user, course)
-    return _xlsx(name, content)
+    return xlsx_response(content, name)
 
 
 @permission_required(P.VIEW)
@@ -503,21 +496,21 @@ def review_schemes(request: HttpRequest) -> HttpResponse:
         regions = queries.regions_at(user, P.CONFIGURE, (Level.CITY, Level.COUNTY))
         if request.method == "POST":
             form = forms.SchemeForm(request.POST, regions=regions)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    actions.define_review_scheme(
-                        region=data["region"],
-                        year=data["year"],
-                        name=data["name"],
-                        indicators=form.indicators(),
-                        by=user,
-                    )
-                except ValidationError as exc:
-                    apply_action_errors(form, exc)
-                else:
-                    messages.success(request, _("考核方案已保存。"))
-                    return redirect("workforce:review_schemes")
+            done = submit(
+                request,
+                form,
+                lambda data: actions.define_review_scheme(
+                    region=data["region"],
+                    year=data["year"],
+                    name=data["name"],
+                    indicators=form.indicators(),
+                    by=user,
+                ),
+                _("考核方案已保存。"),
+                lambda _r: redirect("workforce:review_schemes"),
+            )
+            if done:
+                return done
         else:
             form = forms.SchemeForm(regions=regions, initial={"year": timezone.localdate().year})
     return render(
@@ -569,17 +562,15 @@ def reserve_new(request: HttpRequest) -> HttpResponse:
         chosen = communities.filter(code=community_code).first()
         workers = list(queries.workers_of(user, P.REVIEW, chosen)[:500]) if chosen else []
         form = forms.ReserveForm(request.POST, communities=communities, workers=workers)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            worker_id = data.pop("worker")
-            worker = next((w for w in workers if str(w.pk) == worker_id), None)
-            try:
-                added = actions.add_reserve_candidate(by=user, worker=worker, **data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已将%(name)s纳入后备人才库。") % {"name": added.name})
-                return redirect("workforce:reserve")
+        done = submit(
+            request,
+            form,
+            lambda data: actions.add_reserve_candidate(by=user, **_picked(data, workers)),
+            lambda added: _("已将%(name)s纳入后备人才库。") % {"name": added.name},
+            lambda _r: redirect("workforce:reserve"),
+        )
+        if done:
+            return done
     else:
         form = forms.ReserveForm(
             communities=communities,
@@ -604,7 +595,7 @@ def _reserve_change(request: HttpRequest, reserve_candidate_id: int, appoint: bo
     try:
         change(candidate=candidate, reason=form.cleaned_data["reason"], by=user)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -661,17 +652,15 @@ def candidate_review_new(request: HttpRequest) -> HttpResponse:
     workers = list(queries.workers_of(user, P.VIEW, chosen)[:500]) if chosen else []
     if request.method == "POST":
         form = forms.CandidateReviewForm(request.POST, communities=communities, workers=workers)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            worker_id = data.pop("worker")
-            worker = next((w for w in workers if str(w.pk) == worker_id), None)
-            try:
-                created = actions.create_candidate_review(by=user, worker=worker, **data)
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已建立联审，请核对后提交。"))
-                return redirect("workforce:candidate_review", candidate_review_id=created.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.create_candidate_review(by=user, **_picked(data, workers)),
+            _("已建立联审，请核对后提交。"),
+            lambda made: redirect("workforce:candidate_review", candidate_review_id=made.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.CandidateReviewForm(
             communities=communities, workers=workers, initial={"community": code}
@@ -732,7 +721,7 @@ def candidate_review_transition(
         else:
             raise Http404
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return redirect("workforce:candidate_review", candidate_review_id=found.pk)
 
 
@@ -758,7 +747,7 @@ def candidate_check(
                 by=user,
             )
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("审查意见已登记。"))
     return redirect("workforce:candidate_review", candidate_review_id=found.pk)

@@ -15,13 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shequ.core.decorators import permission_required
+from shequ.core.page_views import xlsx_response
 from shequ.territory.queries import breadcrumbs
 from shequ.workforce.forms.workers import StaffingForm
 from shequ.workforce.permissions import WorkforcePerm
 from shequ.workforce.queries import staffing as queries
 from shequ.workforce.queries.workers import labels_of, post_label
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _table(request: HttpRequest) -> tuple[StaffingForm, queries.StaffingTable]:
@@ -56,11 +55,8 @@ def staffing(request: HttpRequest) -> HttpResponse:
 @never_cache
 def staffing_export(request: HttpRequest) -> HttpResponse:
     _form, table = _table(request)
-    response = HttpResponse(queries.export_staffing(table), content_type=XLSX)
     filename = f"staffing-{table.region.code}-{table.on:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(queries.export_staffing(table), filename)
 
 
 urls: list[URLPattern] = [

@@ -12,10 +12,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
+from shequ.core.page_views import export_or_back, flash_errors, paged, submit
 from shequ.workforce.actions import workers as actions
 from shequ.workforce.forms import workers as forms
 from shequ.workforce.models import CommunityWorker
@@ -31,7 +31,6 @@ from shequ.workforce.queries import development
 from shequ.workforce.queries import workers as queries
 
 PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET_POST = ["GET", "POST"]
 
 
@@ -57,10 +56,8 @@ def worker_list(request: HttpRequest) -> HttpResponse:
     form = forms.WorkerFilterForm(request.GET, user=user)
     filters = form.filters()
     found = queries.search_workers(user, filters)
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    page, query = paged(request, found, PER_PAGE)
     _label(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "workforce/workers/worker_list.html",
@@ -70,7 +67,7 @@ def worker_list(request: HttpRequest) -> HttpResponse:
             "pay_year": filters.pay_below_average_year,
             "can_edit": user.has_permission(WorkforcePerm.EDIT),
             "can_configure": user.has_permission(WorkforcePerm.CONFIGURE),
-            "export_query": query.urlencode(),
+            "export_query": query,
         },
     )
 
@@ -81,16 +78,11 @@ def worker_list(request: HttpRequest) -> HttpResponse:
 def worker_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.WorkerFilterForm(request.GET, user=user)
-    try:
-        exported = queries.export_workers(user=user, filters=form.filters())
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(reverse("workforce:worker_list") + "?" + request.GET.urlencode())
-    response = HttpResponse(exported.content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_or_back(
+        request,
+        lambda: queries.export_workers(user=user, filters=form.filters()),
+        "workforce:worker_list",
+    )
 
 
 # --- A worker -------------------------------------------------------------------------------------
@@ -103,16 +95,15 @@ def worker_new(request: HttpRequest) -> HttpResponse:
     regions = queries.employing_regions(user)
     if request.method == "POST":
         form = forms.WorkerForm(request.POST, regions=regions)
-        if form.is_valid():
-            try:
-                worker = actions.register_worker(
-                    region=form.cleaned_data["region"], by=user, **form.values()
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已登记社区工作者“%(name)s”。") % {"name": worker.name})
-                return redirect("workforce:worker_detail", worker_id=worker.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.register_worker(region=data["region"], by=user, **form.values()),
+            lambda made: _("已登记社区工作者“%(name)s”。") % {"name": made.name},
+            lambda made: redirect("workforce:worker_detail", worker_id=made.pk),
+        )
+        if done:
+            return done
     else:
         initial = {"hiring_method": "county_selection"}
         only = list(regions.filter(level="community").values_list("code", flat=True)[:2])
@@ -130,20 +121,21 @@ def worker_edit(request: HttpRequest, worker_id: int) -> HttpResponse:
     regions = queries.employing_regions(user)
     if request.method == "POST":
         form = forms.WorkerForm(request.POST, regions=regions, worker=worker)
-        if form.is_valid():
-            try:
-                actions.update_worker(
-                    worker=worker,
-                    by=user,
-                    version=form.cleaned_data.get("version") or worker.version,
-                    region=form.cleaned_data["region"],
-                    **form.values(),
-                )
-            except ValidationError as exc:
-                apply_action_errors(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect("workforce:worker_detail", worker_id=worker.pk)
+        done = submit(
+            request,
+            form,
+            lambda data: actions.update_worker(
+                worker=worker,
+                by=user,
+                version=data.get("version") or worker.version,
+                region=data["region"],
+                **form.values(),
+            ),
+            _("已保存。"),
+            lambda _r: redirect("workforce:worker_detail", worker_id=worker.pk),
+        )
+        if done:
+            return done
     else:
         form = forms.WorkerForm(regions=regions, worker=worker)
     return render(request, "workforce/workers/worker_form.html", {"form": form, "worker": worker})
@@ -256,23 +248,21 @@ def worker_status(request: HttpRequest, worker_id: int) -> HttpResponse:
     user: Any = request.user
     worker = queries.editable_worker(user, worker_id)
     form = forms.StatusForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.change_status(
-                worker=worker,
-                to_status=data["to_status"],
-                effective_on=data["effective_on"],
-                reason=data["reason"],
-                version=data.get("version") or worker.version,
-                by=user,
-            )
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(request, _("状态已变更。"))
-            return redirect("workforce:worker_detail", worker_id=worker.pk)
-    return _render_detail(request, worker, status_form=form, status=422)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.change_status(
+            worker=worker,
+            to_status=data["to_status"],
+            effective_on=data["effective_on"],
+            reason=data["reason"],
+            version=data.get("version") or worker.version,
+            by=user,
+        ),
+        _("状态已变更。"),
+        lambda _r: redirect("workforce:worker_detail", worker_id=worker.pk),
+    )
+    return done or _render_detail(request, worker, status_form=form, status=422)
 
 
 @permission_required(WorkforcePerm.EDIT)
@@ -285,25 +275,23 @@ def worker_post_add(request: HttpRequest, worker_id: int) -> HttpResponse:
         communities=queries.post_communities(user, worker),
         grids=queries.post_grids(user, worker),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.assign_post(
-                worker=worker,
-                kind=data["kind"],
-                community=data["community"],
-                grid=data.get("grid"),
-                started_on=data["started_on"],
-                ended_on=data.get("ended_on") or None,
-                note=data.get("note") or "",
-                by=user,
-            )
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(request, _("已登记岗位。"))
-            return redirect("workforce:worker_detail", worker_id=worker.pk)
-    return _render_detail(request, worker, post_form=form, status=422)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.assign_post(
+            worker=worker,
+            kind=data["kind"],
+            community=data["community"],
+            grid=data.get("grid"),
+            started_on=data["started_on"],
+            ended_on=data.get("ended_on") or None,
+            note=data.get("note") or "",
+            by=user,
+        ),
+        _("已登记岗位。"),
+        lambda _r: redirect("workforce:worker_detail", worker_id=worker.pk),
+    )
+    return done or _render_detail(request, worker, post_form=form, status=422)
 
 
 @permission_required(WorkforcePerm.EDIT)
@@ -316,8 +304,7 @@ def worker_post_end(request: HttpRequest, worker_id: int, worker_post_id: int) -
         try:
             actions.end_post(post=post, ended_on=form.cleaned_data["ended_on"], by=user)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("岗位已结束。"))
     else:
@@ -331,20 +318,16 @@ def worker_pay(request: HttpRequest, worker_id: int) -> HttpResponse:
     user: Any = request.user
     worker = queries.worker_detail(user, worker_id, WorkforcePerm.MANAGE_PAY)
     form = forms.PayForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.record_pay(
-                worker=worker, year=form.cleaned_data["year"], amount=form.cleaned_data["amount"],
-                by=user,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            messages.success(
-                request, _("已保存 %(year)s 年度薪酬。") % {"year": form.cleaned_data["year"]}
-            )
-            return redirect("workforce:worker_detail", worker_id=worker.pk)
-    return _render_detail(request, worker, pay_form=form, status=422)
+    done = submit(
+        request,
+        form,
+        lambda data: actions.record_pay(
+            worker=worker, year=data["year"], amount=data["amount"], by=user
+        ),
+        lambda _r: _("已保存 %(year)s 年度薪酬。") % {"year": form.cleaned_data["year"]},
+        lambda _r: redirect("workforce:worker_detail", worker_id=worker.pk),
+    )
+    return done or _render_detail(request, worker, pay_form=form, status=422)
 
 
 # --- Figures --------------------------------------------------------------------------------------
