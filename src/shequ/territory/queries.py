@@ -3,15 +3,32 @@
 Pages, the API and the admin read regions and grids only through these functions. A region or grid
 outside the jurisdiction answers 404, never 403, so that its existence is not revealed. Ancestors'
 names (breadcrumbs) are not jurisdiction data: the place names of the tree are public.
+
+The service apps' reads of places take their own permission: a region by code
+(``region_in_scope``), the places a list may be narrowed to (``narrowing_regions``), the children
+of a place (``child_regions``) and figures per child in one grouped query (``grouped_by_child``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 
 from shequ.core.scoping import get_scoped_or_404, scoped
@@ -267,3 +284,75 @@ def grid_at(
         if distance <= within_m and (best is None or distance < best[0]):
             best = (distance, grid)
     return best[1] if best else None
+
+
+# --- Places by code and per child, for the service apps' reads ---------------------------------
+
+
+def region_in_scope(user: Any, code: str, perm: str) -> Region:
+    """The region with ``code`` inside ``user``'s jurisdiction for ``perm``; 404 for a malformed
+    code, an unknown one or one outside the jurisdiction."""
+    code = (code or "").strip()
+    if not (code.isascii() and code.isdigit() and len(code) <= 12):
+        raise Http404
+    return get_scoped_or_404(Region.objects.defer("geometry"), user, perm, code=code)
+
+
+def child_regions(user: Any, region: Region, perm: str) -> list[Region]:
+    """The children of ``region`` that ``user`` may see for ``perm``, by code (none for a
+    community)."""
+    if region.level == Level.COMMUNITY:
+        return []
+    return list(
+        scoped(Region.objects.filter(parent=region).defer("geometry"), user, perm).order_by("code")
+    )
+
+
+def grouped_by_child(
+    queryset: QuerySet[Any],
+    path_field: str,
+    children: Sequence[Region],
+    *,
+    by: Sequence[str] = (),
+    **aggregates: Any,
+) -> list[tuple[str | None, dict[str, Any]]]:
+    """``aggregates`` of ``queryset`` per child of ``children`` its ``path_field`` lies under (and
+    per ``by``), in one query: ``(child's path, row)``, the path ``None`` for rows under none of
+    them. A child's path is the first characters of the paths below it, and siblings' paths have
+    one length, as their codes do, so rows are grouped by that prefix; should the lengths differ
+    (``children`` from different levels), by which child each path lies under."""
+    paths = {child.path for child in children}
+    lengths = {len(path) for path in paths}
+    part: Any
+    if not paths:
+        part = F(path_field)
+    elif len(lengths) == 1:
+        part = Substr(path_field, 1, next(iter(lengths)))
+    else:
+        part = Case(
+            *(When(**{f"{path_field}__under": path}, then=Value(path)) for path in sorted(paths)),
+            default=F(path_field),
+            output_field=CharField(),
+        )
+    rows = queryset.annotate(part=part).values("part", *by).annotate(**aggregates).order_by()
+    result = []
+    for row in rows:
+        found = row.pop("part")
+        result.append((found if found in paths else None, row))
+    return result
+
+
+def narrowing_regions(user: Any, perm: str, levels_below: int = 2) -> QuerySet[Region]:
+    """Places in ``user``'s jurisdiction for ``perm`` a list may be narrowed to: their places and
+    those down to ``levels_below`` levels under the highest of them."""
+    where = user.jurisdiction(perm)
+    tops = [*where.region_paths, *where.grid_community_paths]
+    if not tops:
+        return Region.objects.none()
+    deepest = min(path.count("/") - 1 for path in tops) + levels_below
+    return (
+        scoped(Region.objects.all(), user, perm)
+        .filter(depth__lte=deepest)
+        .defer("geometry")
+        .order_by("path")
+    )

@@ -10,13 +10,11 @@ exist.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Count,
@@ -31,15 +29,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import ExportFile, check_export_size, stamped_sheet
 from shequ.core.scoping import get_scoped_or_404, scoped
 from shequ.facilities import hours
 from shequ.facilities.models import (
@@ -56,6 +50,7 @@ from shequ.facilities.models import (
 )
 from shequ.facilities.permissions import FacilitiesPerm
 from shequ.registry.models import Household
+from shequ.territory import queries as territory
 from shequ.territory.models import Level, Region
 
 PERM = FacilitiesPerm.VIEW
@@ -178,25 +173,12 @@ def circle_by_code(code: str) -> LivingCircle | None:
 
 def filter_regions(user: Any, perm: str = PERM) -> QuerySet[Region]:
     """Places in the user's jurisdiction a list may be narrowed to."""
-    where = user.jurisdiction(perm)
-    tops = [*where.region_paths, *where.grid_community_paths]
-    if not tops:
-        return Region.objects.none()
-    deepest = min(path.count("/") - 1 for path in tops) + FILTER_LEVELS_BELOW
-    return (
-        scoped(Region.objects.all(), user, perm)
-        .filter(depth__lte=deepest)
-        .defer("geometry")
-        .order_by("path")
-    )
+    return territory.narrowing_regions(user, perm, FILTER_LEVELS_BELOW)
 
 
 def region_in_scope(user: Any, code: str, perm: str = PERM) -> Region:
     """The region with ``code`` if it lies in ``user``'s jurisdiction for ``perm``; 404 otherwise."""
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit() and len(code) <= 12):
-        raise Http404
-    return get_scoped_or_404(Region.objects.defer("geometry"), user, perm, code=code)
+    return territory.region_in_scope(user, code, perm)
 
 
 def community_in_scope(user: Any, code: str, perm: str = FacilitiesPerm.EDIT) -> Region:
@@ -358,13 +340,6 @@ def candidate_site(user: Any, site_id: int, perm: str = PERM) -> CandidateSite:
 # --- Export ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ExportFile:
-    filename: str
-    content: bytes
-    rows: int
-
-
 def _export_header() -> list[str]:
     return [
         _("村(社区)"),
@@ -423,42 +398,16 @@ def export_facilities(*, user: Any, filters: FacilityFilters) -> ExportFile:
     operators and figures). Written row by row in openpyxl's write-only mode; every export is
     audited, the file stamped with who made it and when."""
     found = search_facilities(user, filters)
-    total = found.count()
-    if total > MAX_EXPORT_ROWS:
-        raise ValidationError(
-            _("符合条件的设施有 %(n)s 个，超过单次导出上限 %(max)s 个，请缩小范围后再导出。")
-            % {"n": f"{total:,}", "max": f"{MAX_EXPORT_ROWS:,}"}
-        )
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    title = _("服务设施清单")
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    workbook.properties.title = title
-    workbook.properties.description = note
-    sheet = workbook.create_sheet(title)
-    sheet.oddHeader.center.text = note
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    cells = []
-    for text in _export_header():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    check_export_size(
+        found.count(),
+        MAX_EXPORT_ROWS,
+        _("符合条件的设施有 %(n)s 个，超过单次导出上限 %(max)s 个，请缩小范围后再导出。"),
+    )
+    out = stamped_sheet(user, _("服务设施清单"), _export_header())
     rows = 0
     for row in _export_rows(found.iterator(chunk_size=2000)):
-        sheet.append(safe_row(row))
+        out.append(row)
         rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "facilities.export",
@@ -468,7 +417,7 @@ def export_facilities(*, user: Any, filters: FacilityFilters) -> ExportFile:
             % {"n": rows},
         )
     return ExportFile(
-        filename=f"facilities-{now:%Y%m%d-%H%M%S}.xlsx", content=buffer.getvalue(), rows=rows
+        filename=f"facilities-{out.now:%Y%m%d-%H%M%S}.xlsx", content=out.content(), rows=rows
     )
 
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -37,8 +36,8 @@ from shequ.facilities.models import (
     WalkingNetwork,
 )
 from shequ.facilities.permissions import FacilitiesPerm
-from shequ.territory.models import Level, Region
-from shequ.territory.queries import Crumb, breadcrumbs
+from shequ.territory.models import Region
+from shequ.territory.queries import Crumb, breadcrumbs, child_regions, grouped_by_child
 
 PERM = FacilitiesPerm.VIEW
 # The coverage search stops here (``actions.coverage.SEARCH_LIMIT_M``); farther is "more than 5 km".
@@ -185,34 +184,20 @@ def summary(
     """Coverage of ``region`` and of each of its children, per requirement and overall: one grouped
     query, by the child each estate's community lies in (a child's path is the first characters of
     its communities' paths; siblings' paths have one length, as their codes do)."""
-    children: list[Region] = []
-    if region.level != Level.COMMUNITY:
-        children = list(
-            scoped(Region.objects.filter(parent=region).defer("geometry"), user, PERM).order_by(
-                "code"
-            )
-        )
+    children = child_regions(user, region, PERM)
     total = RegionCoverage(region=region)
     per_child = {child.path: RegionCoverage(region=child) for child in children}
     found = EstateAccess.objects.filter(
         run=run, circle__isnull=False, estate__in=_estates(user, run, region)
     )
-    lengths = {len(child.path) for child in children}
-    if len(lengths) == 1:
-        (length,) = lengths
-        grouped = found.annotate(part=Substr("estate__community__path", 1, length))
-    else:  # siblings whose codes differ in length: group by community, roll up here
-        grouped = found.annotate(part=F("estate__community__path"))
-    rows = grouped.values("part", "circle_id", "category").annotate(**SHARE_SUMS).order_by()
-    for row in rows:
+    for child_path, row in grouped_by_child(
+        found, "estate__community__path", children, by=("circle_id", "category"), **SHARE_SUMS
+    ):
         share = _share(row)
         key = (row["circle_id"], row["category"])
         targets = [total]
-        child = per_child.get(row["part"]) or next(
-            (per_child[p] for p in per_child if row["part"].startswith(p)), None
-        )
-        if child is not None:
-            targets.append(child)
+        if child_path is not None:
+            targets.append(per_child[child_path])
         for target in targets:
             target.by_requirement.setdefault(key, Share()).add(share)
             target.overall.add(share)

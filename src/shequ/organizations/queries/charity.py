@@ -4,7 +4,6 @@ requests, and needs with the funds and projects they may be matched to."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,12 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import stamped_sheet
 from shequ.core.scoping import get_scoped_or_404, scoped
 from shequ.organizations.actions.charity import Balances
 from shequ.organizations.models import (
@@ -42,6 +38,7 @@ from shequ.organizations.models import (
 )
 from shequ.organizations.permissions import OrganizationsPerm
 from shequ.territory.models import Level, Region
+from shequ.territory.queries import region_in_scope
 
 MAX_EXPORT_ROWS = 50_000
 ZERO = Decimal("0.00")
@@ -234,39 +231,23 @@ def ledger_export(*, user: Any, fund: CharityFund) -> tuple[str, bytes]:
     total = entries.count()
     if total > MAX_EXPORT_ROWS:
         raise ValueError(total)
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    title = _("%(fund)s 明细账") % {"fund": fund.name}
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    sheet = workbook.create_sheet(_("明细账"))
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    header = [
-        _("凭证号"),
-        _("记账日期"),
-        _("类型"),
-        _("摘要"),
-        _("捐赠方或受助对象"),
-        _("捐赠票据号"),
-        _("科目"),
-        _("借方"),
-        _("贷方"),
-        _("审批人"),
-    ]
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    out = stamped_sheet(
+        user,
+        _("%(fund)s 明细账") % {"fund": fund.name},
+        [
+            _("凭证号"),
+            _("记账日期"),
+            _("类型"),
+            _("摘要"),
+            _("捐赠方或受助对象"),
+            _("捐赠票据号"),
+            _("科目"),
+            _("借方"),
+            _("贷方"),
+            _("审批人"),
+        ],
+        sheet_name=_("明细账"),
+    )
     kinds = dict(EntryKind.choices)
     accounts = dict(LedgerAccount.choices)
     rows = 0
@@ -275,25 +256,21 @@ def ledger_export(*, user: Any, fund: CharityFund) -> tuple[str, bytes]:
             entry.donor_name if entry.donor_kind != DonorKind.ANONYMOUS else _("匿名")
         )
         for line in entry.lines.all():
-            sheet.append(
-                safe_row(
-                    [
-                        entry.number,
-                        entry.posted_on.isoformat(),
-                        str(kinds.get(entry.kind, entry.kind)),
-                        entry.description,
-                        party,
-                        entry.receipt_number,
-                        str(accounts.get(line.account, line.account)),
-                        float(line.debit) if line.debit else None,
-                        float(line.credit) if line.credit else None,
-                        entry.approver.full_name if entry.approver else "",
-                    ]
-                )
+            out.append(
+                [
+                    entry.number,
+                    entry.posted_on.isoformat(),
+                    str(kinds.get(entry.kind, entry.kind)),
+                    entry.description,
+                    party,
+                    entry.receipt_number,
+                    str(accounts.get(line.account, line.account)),
+                    float(line.debit) if line.debit else None,
+                    float(line.credit) if line.credit else None,
+                    entry.approver.full_name if entry.approver else "",
+                ]
             )
         rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "organizations.charity.export",
@@ -302,7 +279,7 @@ def ledger_export(*, user: Any, fund: CharityFund) -> tuple[str, bytes]:
             object_repr=ngettext("%(fund)s 明细账 %(n)s 笔", "%(fund)s 明细账 %(n)s 笔", rows)
             % {"fund": fund.name, "n": rows},
         )
-    return f"charity-{fund.code}-{now:%Y%m%d-%H%M%S}.xlsx", buffer.getvalue()
+    return f"charity-{fund.code}-{out.now:%Y%m%d-%H%M%S}.xlsx", out.content()
 
 
 # --- Disbursement requests -------------------------------------------------------------------------
@@ -529,7 +506,7 @@ def community_exists(code: str) -> bool:
 
 
 def community_in_scope(user: Any, code: str, perm: str) -> Region:
-    return get_scoped_or_404(Region.objects.all(), user, perm, code=code)
+    return region_in_scope(user, code, perm)
 
 
 def project_in_scope(user: Any, project_id: Any, community: Region | None = None) -> ServiceProject:

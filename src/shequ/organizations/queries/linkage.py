@@ -6,23 +6,20 @@ to a township's communities with what each lacks, and the Excel export. The rule
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import exported_by, stamped_sheet
 from shequ.core.scoping import scoped
 from shequ.organizations import linkage
 from shequ.organizations.permissions import OrganizationsPerm
 from shequ.territory.models import Level, Region
+from shequ.territory.queries import child_regions
 
 VIEW = OrganizationsPerm.VIEW
 
@@ -78,11 +75,7 @@ def report(user: Any, region: Region, period: linkage.Period) -> LinkageReport:
     children: dict[str, SummaryRow] = {}
     drill = region.level in (Level.TOWNSHIP, Level.COMMUNITY)
     if not drill:
-        for child in (
-            scoped(Region.objects.filter(parent=region), user, VIEW)
-            .defer("geometry")
-            .order_by("path")
-        ):
+        for child in child_regions(user, region, VIEW):
             children[child.path] = SummaryRow(region=child)
     rows: list[CommunityRow] = []
     depth = region.path.count("/")
@@ -120,48 +113,39 @@ def export(*, user: Any, region: Region, period: linkage.Period) -> tuple[str, b
     result = linkage.evaluate([c.id for c in communities], period)
     parties = list(linkage.PARTIES.values())
     now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    title = _("五社联动覆盖情况")
-    note = _("%(place)s　%(period)s　导出人：%(who)s　导出时间：%(when)s") % {
-        "place": region.name,
-        "period": period.label,
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    header = [
-        _("镇(街道)"),
-        _("村(社区)"),
-        _("区划代码"),
-        *[str(p.label) for p in parties],
-        _("是否覆盖"),
-        _("缺少"),
-    ]
-    sheet.append([WriteOnlyCell(sheet, value=text) for text in header])
+    out = stamped_sheet(
+        user,
+        _("五社联动覆盖情况"),
+        [
+            _("镇(街道)"),
+            _("村(社区)"),
+            _("区划代码"),
+            *[str(p.label) for p in parties],
+            _("是否覆盖"),
+            _("缺少"),
+        ],
+        note=_("%(place)s　%(period)s　导出人：%(who)s　导出时间：%(when)s")
+        % {
+            "place": region.name,
+            "period": period.label,
+            "who": exported_by(user),
+            "when": now.strftime("%Y-%m-%d %H:%M"),
+        },
+        now=now,
+    )
     yes, no = "✓", "✗"
     for community in communities:
         found = result[community.id]
-        sheet.append(
-            safe_row(
-                [
-                    community.parent.name if community.parent else "",
-                    community.name,
-                    community.code,
-                    *[yes if found.linked[p.code] else no for p in parties],
-                    _("是") if found.covered else _("否"),
-                    "；".join(found.missing),
-                ]
-            )
+        out.append(
+            [
+                community.parent.name if community.parent else "",
+                community.name,
+                community.code,
+                *[yes if found.linked[p.code] else no for p in parties],
+                _("是") if found.covered else _("否"),
+                "；".join(found.missing),
+            ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "organizations.linkage_export",
@@ -171,4 +155,4 @@ def export(*, user: Any, region: Region, period: linkage.Period) -> tuple[str, b
             object_repr=f"{region.name} {period.code}",
             region=region,
         )
-    return f"linkage-{region.code}-{period.code}.xlsx", buffer.getvalue()
+    return f"linkage-{region.code}-{period.code}.xlsx", out.content()

@@ -15,22 +15,16 @@ the red property badge and the credit level — never a phone number or an inter
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.accounts.models import HandlingUnit
 from shequ.cases.models import FINISHED_STATUSES, Case, Rating
@@ -38,7 +32,7 @@ from shequ.cases.numbers import parse
 from shequ.cases.permissions import CasesPerm
 from shequ.cases.queries.cases import visible_cases
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import ExportFile, check_export_size, stamped_sheet
 from shequ.core.masking import mask_phone
 from shequ.core.scoping import get_scoped_or_404, scope_q, scoped
 from shequ.organizations.models import (
@@ -57,7 +51,9 @@ from shequ.organizations.models import (
     SocialOrganization,
 )
 from shequ.organizations.permissions import OrganizationsPerm
+from shequ.territory import queries as territory
 from shequ.territory.models import Estate, Level, Region
+from shequ.territory.queries import child_regions, grouped_by_child
 
 PERM = OrganizationsPerm.VIEW
 PROPERTY = OrganizationsPerm.MANAGE_PROPERTY
@@ -248,18 +244,30 @@ def registration_regions(user: Any, perm: str) -> QuerySet[Region]:
     )
 
 
-def provider_regions(user: Any) -> QuerySet[Region]:
-    """Counties and townships where ``user`` may register any provider."""
-    where_edit = user.jurisdiction(OrganizationsPerm.EDIT)
-    where_property = user.jurisdiction(PROPERTY)
+def _editable_q(model: Any, user: Any) -> Q | None:
+    """Rows of ``model`` in ``user``'s jurisdiction for editing providers or for property
+    management, as one condition; None where they hold neither."""
     conditions = [
-        c for c in (scope_q(Region, where_edit), scope_q(Region, where_property)) if c is not None
+        c
+        for c in (
+            scope_q(model, user.jurisdiction(OrganizationsPerm.EDIT)),
+            scope_q(model, user.jurisdiction(PROPERTY)),
+        )
+        if c is not None
     ]
     if not conditions:
-        return Region.objects.none()
+        return None
     condition = conditions[0]
     for extra in conditions[1:]:
         condition |= extra
+    return condition
+
+
+def provider_regions(user: Any) -> QuerySet[Region]:
+    """Counties and townships where ``user`` may register any provider."""
+    condition = _editable_q(Region, user)
+    if condition is None:
+        return Region.objects.none()
     return (
         Region.objects.filter(condition, level__in=PROVIDER_LEVELS)
         .defer("geometry")
@@ -277,16 +285,9 @@ def filter_regions(user: Any) -> QuerySet[Region]:
 
 
 def unit_choices(user: Any) -> QuerySet[HandlingUnit]:
-    where = user.jurisdiction(OrganizationsPerm.EDIT)
-    more = user.jurisdiction(PROPERTY)
-    conditions = [
-        c for c in (scope_q(HandlingUnit, where), scope_q(HandlingUnit, more)) if c is not None
-    ]
-    if not conditions:
+    condition = _editable_q(HandlingUnit, user)
+    if condition is None:
         return HandlingUnit.objects.none()
-    condition = conditions[0]
-    for extra in conditions[1:]:
-        condition |= extra
     return HandlingUnit.objects.filter(condition).order_by("name")
 
 
@@ -295,10 +296,7 @@ def social_org_choices(user: Any) -> QuerySet[SocialOrganization]:
 
 
 def region_in_scope(user: Any, code: str, perm: str = PERM) -> Region:
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit() and len(code) <= 12):
-        raise Http404
-    return get_scoped_or_404(Region.objects.defer("geometry"), user, perm, code=code)
+    return territory.region_in_scope(user, code, perm)
 
 
 def region_or_ancestor(user: Any, code: str) -> Region:
@@ -319,85 +317,55 @@ def region_or_ancestor(user: Any, code: str) -> Region:
 # --- Export ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ExportFile:
-    filename: str
-    content: bytes
-    rows: int
-
-
 def export_providers(*, user: Any, filters: ProviderFilters) -> ExportFile:
     """The providers of the list as filtered, as .xlsx (phones masked); audited."""
     found = search_providers(user, filters)
-    total = found.count()
-    if total > MAX_EXPORT_ROWS:
-        raise ValidationError(
-            _("符合条件的服务主体有 %(n)s 个，超过单次导出上限 %(max)s 个，请缩小范围后再导出。")
-            % {"n": f"{total:,}", "max": f"{MAX_EXPORT_ROWS:,}"}
-        )
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    title = _("服务主体清单")
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    workbook.properties.title = title
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    header = [
-        _("名称"),
-        _("服务类型"),
-        _("统一社会信用代码"),
-        _("登记地区"),
-        _("法定代表人"),
-        _("联系电话"),
-        _("经营地址"),
-        _("国有企业"),
-        _("红色物业"),
-        _("红色物业认定日期"),
-        _("信用等级"),
-        _("信用分"),
-        _("经营中"),
-    ]
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    check_export_size(
+        found.count(),
+        MAX_EXPORT_ROWS,
+        _("符合条件的服务主体有 %(n)s 个，超过单次导出上限 %(max)s 个，请缩小范围后再导出。"),
+    )
+    out = stamped_sheet(
+        user,
+        _("服务主体清单"),
+        [
+            _("名称"),
+            _("服务类型"),
+            _("统一社会信用代码"),
+            _("登记地区"),
+            _("法定代表人"),
+            _("联系电话"),
+            _("经营地址"),
+            _("国有企业"),
+            _("红色物业"),
+            _("红色物业认定日期"),
+            _("信用等级"),
+            _("信用分"),
+            _("经营中"),
+        ],
+    )
     kinds = dict(ProviderKind.choices)
     yes, no = _("是"), _("否")
     rows = 0
     for provider in found.iterator(chunk_size=2000):
-        sheet.append(
-            safe_row(
-                [
-                    provider.name,
-                    str(kinds.get(provider.kind, provider.kind)),
-                    provider.uscc,
-                    provider.region.name,
-                    provider.legal_representative,
-                    mask_phone(provider.contact_phone) if provider.contact_phone else "",
-                    provider.address,
-                    yes if provider.is_state_owned else no,
-                    yes if provider.is_red_property else no,
-                    provider.red_property_since.isoformat() if provider.red_property_since else "",
-                    provider.credit_level,
-                    float(provider.credit_score),
-                    yes if provider.is_active else no,
-                ]
-            )
+        out.append(
+            [
+                provider.name,
+                str(kinds.get(provider.kind, provider.kind)),
+                provider.uscc,
+                provider.region.name,
+                provider.legal_representative,
+                mask_phone(provider.contact_phone) if provider.contact_phone else "",
+                provider.address,
+                yes if provider.is_state_owned else no,
+                yes if provider.is_red_property else no,
+                provider.red_property_since.isoformat() if provider.red_property_since else "",
+                provider.credit_level,
+                float(provider.credit_score),
+                yes if provider.is_active else no,
+            ]
         )
         rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "organizations.provider.export",
@@ -406,7 +374,7 @@ def export_providers(*, user: Any, filters: ProviderFilters) -> ExportFile:
             object_repr=_("服务主体清单 %(n)s 个") % {"n": rows},
         )
     return ExportFile(
-        filename=f"providers-{now:%Y%m%d-%H%M%S}.xlsx", content=buffer.getvalue(), rows=rows
+        filename=f"providers-{out.now:%Y%m%d-%H%M%S}.xlsx", content=out.content(), rows=rows
     )
 
 
@@ -536,48 +504,29 @@ def _valid_committee_q(prefix: str, today: date) -> Q:
 def coverage(user: Any, region: Region) -> tuple[CoverageRow, list[CoverageRow]]:
     """Property management of the estates under ``region`` and of each child place: one grouped
     query by the child each estate's community lies under."""
-    children: list[Region] = []
-    if region.level != Level.COMMUNITY:
-        children = list(
-            scoped(Region.objects.filter(parent=region).defer("geometry"), user, PROPERTY).order_by(
-                "code"
-            )
-        )
+    children = child_regions(user, region, PROPERTY)
     total = CoverageRow(region=region)
     per_child = {child.path: CoverageRow(region=child) for child in children}
     estates = scoped(Estate.objects.all(), user, PROPERTY).filter(
         community__path__under=region.path
     )
-    lengths = {len(child.path) for child in children}
-    if len(lengths) == 1:
-        (length,) = lengths
-        grouped = estates.annotate(part=Substr("community__path", 1, length))
-    else:
-        grouped = estates.annotate(part=Substr("community__path", 1, 255))
     today = timezone.localdate()
-    rows = (
-        grouped.values("part")
-        .annotate(
-            n=Count("id", distinct=True),
-            company=Count("management", distinct=True, filter=_open(ManagementMode.COMPANY)),
-            fallback=Count(
-                "management", distinct=True, filter=_open(ManagementMode.STATE_FALLBACK)
-            ),
-            self_managed=Count(
-                "management", distinct=True, filter=_open(ManagementMode.SELF_MANAGED)
-            ),
-            red=Count(
-                "management",
-                distinct=True,
-                filter=_open() & Q(management__provider__is_red_property=True),
-            ),
-            with_committee=Count(
-                "id", distinct=True, filter=_valid_committee_q("committees__", today)
-            ),
-        )
-        .order_by()
+    rows = grouped_by_child(
+        estates,
+        "community__path",
+        children,
+        n=Count("id", distinct=True),
+        company=Count("management", distinct=True, filter=_open(ManagementMode.COMPANY)),
+        fallback=Count("management", distinct=True, filter=_open(ManagementMode.STATE_FALLBACK)),
+        self_managed=Count("management", distinct=True, filter=_open(ManagementMode.SELF_MANAGED)),
+        red=Count(
+            "management",
+            distinct=True,
+            filter=_open() & Q(management__provider__is_red_property=True),
+        ),
+        with_committee=Count("id", distinct=True, filter=_valid_committee_q("committees__", today)),
     )
-    for row in rows:
+    for child_path, row in rows:
         part = CoverageRow(
             region=region,
             estates=row["n"],
@@ -588,11 +537,8 @@ def coverage(user: Any, region: Region) -> tuple[CoverageRow, list[CoverageRow]]
             with_committee=row["with_committee"],
         )
         total.add(part)
-        child = per_child.get(row["part"]) or next(
-            (per_child[p] for p in per_child if row["part"].startswith(p)), None
-        )
-        if child is not None:
-            child.add(part)
+        if child_path is not None:
+            per_child[child_path].add(part)
     return total, list(per_child.values())
 
 

@@ -8,26 +8,20 @@ whatever its length; one object is fetched with ``get_scoped_or_404`` (elsewhere
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import ExportFile, check_export_size, stamped_sheet
 from shequ.core.masking import mask_phone
 from shequ.core.scoping import get_scoped_or_404, scoped
 from shequ.organizations.models import (
@@ -45,6 +39,7 @@ from shequ.organizations.models import (
     SocialWorkSite,
 )
 from shequ.organizations.permissions import OrganizationsPerm
+from shequ.territory import queries as territory
 from shequ.territory.models import Level, Region
 from shequ.workforce.models import CommunityWorker
 from shequ.workforce.models.people import SERVING_STATUSES
@@ -61,24 +56,11 @@ MAX_EXPORT_ROWS = 50_000
 
 def filter_regions(user: Any, perm: str = VIEW) -> QuerySet[Region]:
     """Places in the user's jurisdiction a list may be narrowed to (their places, two levels below)."""
-    where = user.jurisdiction(perm)
-    tops = [*where.region_paths, *where.grid_community_paths]
-    if not tops:
-        return Region.objects.none()
-    deepest = min(path.count("/") - 1 for path in tops) + FILTER_LEVELS_BELOW
-    return (
-        scoped(Region.objects.all(), user, perm)
-        .filter(depth__lte=deepest)
-        .defer("geometry")
-        .order_by("path")
-    )
+    return territory.narrowing_regions(user, perm, FILTER_LEVELS_BELOW)
 
 
 def region_in_scope(user: Any, code: str, perm: str = VIEW) -> Region:
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit() and len(code) <= 12):
-        raise Http404
-    return get_scoped_or_404(Region.objects.defer("geometry"), user, perm, code=code)
+    return territory.region_in_scope(user, code, perm)
 
 
 def places_for(user: Any, perm: str, levels: tuple[str, ...]) -> QuerySet[Region]:
@@ -194,92 +176,61 @@ def masked_phone(org: SocialOrganization) -> str:
     return mask_phone(org.contact_phone) if org.contact_phone else ""
 
 
-@dataclass(frozen=True)
-class ExportFile:
-    filename: str
-    content: bytes
-    rows: int
-
-
 def export_organizations(*, user: Any, filters: OrgFilters) -> ExportFile:
     """The list as filtered, as .xlsx (phones masked), stamped and audited."""
     found = search_organizations(user, filters)
-    total = found.count()
-    if total > MAX_EXPORT_ROWS:
-        raise ValidationError(
-            _("符合条件的社会组织有 %(n)s 个，超过单次导出上限 %(max)s 个，请缩小范围后再导出。")
-            % {"n": f"{total:,}", "max": f"{MAX_EXPORT_ROWS:,}"}
-        )
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    title = _("社区社会组织名录")
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    workbook.properties.title = title
-    sheet = workbook.create_sheet(title)
-    sheet.oddHeader.center.text = note
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    header = [
-        _("所在地区"),
-        _("区划代码"),
-        _("名称"),
-        _("类型"),
-        _("登记备案"),
-        _("统一社会信用代码"),
-        _("备案编号"),
-        _("成立日期"),
-        _("负责人"),
-        _("联系电话"),
-        _("成员数"),
-        _("品牌社会组织"),
-        _("品牌认定日期"),
-        _("状态"),
-        _("活动次数"),
-    ]
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    check_export_size(
+        found.count(),
+        MAX_EXPORT_ROWS,
+        _("符合条件的社会组织有 %(n)s 个，超过单次导出上限 %(max)s 个，请缩小范围后再导出。"),
+    )
+    out = stamped_sheet(
+        user,
+        _("社区社会组织名录"),
+        [
+            _("所在地区"),
+            _("区划代码"),
+            _("名称"),
+            _("类型"),
+            _("登记备案"),
+            _("统一社会信用代码"),
+            _("备案编号"),
+            _("成立日期"),
+            _("负责人"),
+            _("联系电话"),
+            _("成员数"),
+            _("品牌社会组织"),
+            _("品牌认定日期"),
+            _("状态"),
+            _("活动次数"),
+        ],
+    )
     kinds = dict(OrgKind.choices)
     registrations = dict(RegistrationStatus.choices)
     statuses = dict(OrgStatus.choices)
     yes = _("是")
     rows = 0
     for org in found.iterator(chunk_size=2000):
-        sheet.append(
-            safe_row(
-                [
-                    org.region.name,
-                    org.region.code,
-                    org.name,
-                    str(kinds.get(org.kind, org.kind)),
-                    str(registrations.get(org.registration, org.registration)),
-                    org.uscc,
-                    org.filing_number,
-                    org.founded_on,
-                    org.leader_name,
-                    masked_phone(org),
-                    org.members,
-                    yes if org.is_brand else "",
-                    org.brand_since,
-                    str(statuses.get(org.status, org.status)),
-                    org.activity_count,  # type: ignore[attr-defined]
-                ]
-            )
+        out.append(
+            [
+                org.region.name,
+                org.region.code,
+                org.name,
+                str(kinds.get(org.kind, org.kind)),
+                str(registrations.get(org.registration, org.registration)),
+                org.uscc,
+                org.filing_number,
+                org.founded_on,
+                org.leader_name,
+                masked_phone(org),
+                org.members,
+                yes if org.is_brand else "",
+                org.brand_since,
+                str(statuses.get(org.status, org.status)),
+                org.activity_count,  # type: ignore[attr-defined]
+            ]
         )
         rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "organizations.org_export",
@@ -289,8 +240,8 @@ def export_organizations(*, user: Any, filters: OrgFilters) -> ExportFile:
             % {"n": rows},
         )
     return ExportFile(
-        filename=f"social-organizations-{now:%Y%m%d-%H%M%S}.xlsx",
-        content=buffer.getvalue(),
+        filename=f"social-organizations-{out.now:%Y%m%d-%H%M%S}.xlsx",
+        content=out.content(),
         rows=rows,
     )
 

@@ -10,7 +10,6 @@ jurisdiction, as if it did not exist). Coverage is aggregated per child region b
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -30,19 +28,17 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import check_export_size, stamped_sheet
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.scoping import get_scoped_or_404, scoped
+from shequ.territory import queries as territory
 from shequ.territory.models import Level, Region
+from shequ.territory.queries import child_regions, grouped_by_child
 from shequ.workforce.actions.development import CHECKLIST, county_and_city_codes, scheme_for
 from shequ.workforce.models import (
     AllowanceRate,
@@ -74,24 +70,11 @@ MAX_EXPORT_ROWS = 100_000
 
 def filter_regions(user: Any, perm: str = PERM) -> QuerySet[Region]:
     """Places in the user's jurisdiction a list may be narrowed to (theirs and two levels below)."""
-    where = user.jurisdiction(perm)
-    tops = [*where.region_paths, *where.grid_community_paths]
-    if not tops:
-        return Region.objects.none()
-    deepest = min(path.count("/") - 1 for path in tops) + FILTER_LEVELS_BELOW
-    return (
-        scoped(Region.objects.all(), user, perm)
-        .filter(depth__lte=deepest)
-        .defer("geometry")
-        .order_by("path")
-    )
+    return territory.narrowing_regions(user, perm, FILTER_LEVELS_BELOW)
 
 
 def region_in_scope(user: Any, code: str, perm: str = PERM) -> Region:
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit() and len(code) <= 12):
-        raise Http404
-    return get_scoped_or_404(Region.objects.defer("geometry"), user, perm, code=code)
+    return territory.region_in_scope(user, code, perm)
 
 
 def communities(user: Any, perm: str) -> QuerySet[Region]:
@@ -288,16 +271,21 @@ class CourseFilters:
     q: str = ""
 
 
-def courses(user: Any, filters: CourseFilters = CourseFilters()) -> QuerySet[TrainingCourse]:
-    """Courses the user sees: those run inside their jurisdiction and those run above it for it (a
-    county official sees the city's courses; the attendance they see is still their own workers')."""
+def _paths_above(user: Any) -> set[str]:
+    """The paths of the places above the user's own (the county and city theirs lie in)."""
     where = user.jurisdiction(PERM)
     paths = [*where.region_paths, *where.grid_community_paths]
-    above = {
+    return {
         "/".join(p.strip("/").split("/")[:i]) + "/"
         for p in paths
         for i in range(1, p.strip("/").count("/") + 1)
     }
+
+
+def courses(user: Any, filters: CourseFilters = CourseFilters()) -> QuerySet[TrainingCourse]:
+    """Courses the user sees: those run inside their jurisdiction and those run above it for it (a
+    county official sees the city's courses; the attendance they see is still their own workers')."""
+    above = _paths_above(user)
     found = TrainingCourse.objects.filter(
         Q(pk__in=scoped(TrainingCourse.objects.all(), user, PERM).values("pk"))
         | Q(region__path__in=above)
@@ -419,12 +407,6 @@ class Coverage:
     rows: list[CoverageRow] = field(default_factory=list)
 
 
-def _group(queryset: Any, lookup: str, length: int | None) -> Any:
-    if length is not None:
-        return queryset.annotate(part=Substr(lookup, 1, length))
-    return queryset.annotate(part=F(lookup))
-
-
 def training_coverage(user: Any, region: Region | None, year: int) -> Coverage:
     """Per child region of ``region`` (the user's own places when None): serving workers, those
     trained in ``year`` (a course starting that year), the share, the hours credited and the hours
@@ -433,20 +415,12 @@ def training_coverage(user: Any, region: Region | None, year: int) -> Coverage:
     if day.year != year:
         day = min(day, datetime.date(year, 12, 31))
     if region is not None:
-        children = list(
-            scoped(Region.objects.filter(parent=region), user, PERM)
-            .defer("geometry")
-            .order_by("path")
-        )
-        if not children:
-            children = [region]
+        children = child_regions(user, region, PERM) or [region]
     else:
         where = user.jurisdiction(PERM)
         paths = sorted({*where.region_paths, *where.grid_community_paths})
         tops = [p for p in paths if not any(p != o and p.startswith(o) for o in paths)]
         children = list(Region.objects.filter(path__in=tops).defer("geometry").order_by("path"))
-    lengths = {len(c.path) for c in children}
-    length = next(iter(lengths)) if len(lengths) == 1 else None
     per_child = {
         c.path: CoverageRow(c, c.name, drill=c.level != Level.COMMUNITY and c != region)
         for c in children
@@ -460,96 +434,53 @@ def training_coverage(user: Any, region: Region | None, year: int) -> Coverage:
         worker=OuterRef("pk"), course__starts_on__year=year
     )
 
-    def target(part: str) -> CoverageRow | None:
-        return per_child.get(part) or next(
-            (row for path, row in per_child.items() if part.startswith(path)), None
-        )
-
-    for row in (
-        _group(serving, "region__path", length).values("part").annotate(n=Count("pk")).order_by()
-    ):
-        child = target(row["part"])
-        if child is not None:
-            child.serving += row["n"]
+    for path, row in grouped_by_child(serving, "region__path", children, n=Count("pk")):
+        if path is not None:
+            per_child[path].serving += row["n"]
             total.serving += row["n"]
-    for row in (
-        _group(serving.filter(Exists(trained_in_year)), "region__path", length)
-        .values("part")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        child = target(row["part"])
-        if child is not None:
-            child.trained += row["n"]
+    trained = serving.filter(Exists(trained_in_year))
+    for path, row in grouped_by_child(trained, "region__path", children, n=Count("pk")):
+        if path is not None:
+            per_child[path].trained += row["n"]
             total.trained += row["n"]
     records = TrainingRecord.objects.filter(
         worker__in=serving.values("pk"), course__starts_on__year=year
     )
-    for row in (
-        _group(records, "worker__region__path", length)
-        .values("part")
-        .annotate(h=Sum("hours"))
-        .order_by()
-    ):
-        child = target(row["part"])
-        if child is not None and row["h"] is not None:
-            child.hours += row["h"]
+    for path, row in grouped_by_child(records, "worker__region__path", children, h=Sum("hours")):
+        if path is not None and row["h"] is not None:
+            per_child[path].hours += row["h"]
             total.hours += row["h"]
     return Coverage(region, year, total, list(per_child.values()))
 
 
 def export_attendance(user: Any, course: TrainingCourse) -> tuple[str, bytes]:
     """The course's attendance the user may see, as .xlsx (no ID numbers or phones); audited."""
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    sheet = workbook.create_sheet(_("参训名单"))
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=course.title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append(
-        safe_row(
-            [
-                _("%(start)s 至 %(end)s，%(hours)s 学时，%(organiser)s")
-                % {
-                    "start": course.starts_on,
-                    "end": course.ends_on,
-                    "hours": course.hours,
-                    "organiser": course.organiser or course.region.name,
-                }
-            ]
-        )
+    out = stamped_sheet(
+        user,
+        course.title,
+        (_("序号"), _("姓名"), _("所属单位"), _("区划代码"), _("获得学时"), _("考核结果")),
+        sheet_name=_("参训名单"),
+        subtitle=_("%(start)s 至 %(end)s，%(hours)s 学时，%(organiser)s")
+        % {
+            "start": course.starts_on,
+            "end": course.ends_on,
+            "hours": course.hours,
+            "organiser": course.organiser or course.region.name,
+        },
     )
-    sheet.append([note])
-    header = []
-    for text in (_("序号"), _("姓名"), _("所属单位"), _("区划代码"), _("获得学时"), _("考核结果")):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
     rows = 0
     for number, item in enumerate(course_records(user, course).iterator(), start=1):
-        sheet.append(
-            safe_row(
-                [
-                    number,
-                    item.worker.name,
-                    item.worker.region.name,
-                    item.worker.region.code,
-                    item.hours,
-                    _("合格") if item.passed else _("不合格"),
-                ]
-            )
+        out.append(
+            [
+                number,
+                item.worker.name,
+                item.worker.region.name,
+                item.worker.region.code,
+                item.hours,
+                _("合格") if item.passed else _("不合格"),
+            ]
         )
         rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "workforce.training.export",
@@ -558,64 +489,42 @@ def export_attendance(user: Any, course: TrainingCourse) -> tuple[str, bytes]:
             object_repr=_("%(course)s 参训名单 %(n)s 人") % {"course": course.title, "n": rows},
             region=course.region,
         )
-    return f"training-{course.pk}-{now:%Y%m%d-%H%M%S}.xlsx", buffer.getvalue()
+    return f"training-{course.pk}-{out.now:%Y%m%d-%H%M%S}.xlsx", out.content()
 
 
 def export_qualifications(user: Any, filters: QualificationFilters) -> tuple[str, bytes]:
     """The certified workers of the list as filtered, with the allowance (no ID numbers); audited."""
     found = certified_workers(user, filters)
-    total = found.count()
-    if total > MAX_EXPORT_ROWS:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError(_("符合条件的人员过多，请缩小范围后再导出。"))
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    sheet = workbook.create_sheet(_("持证社工"))
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=_("持证社会工作者及职业资格津贴"))
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    header = []
-    for text in (
-        _("姓名"),
-        _("所属单位"),
-        _("区划代码"),
-        _("最高资格等级"),
-        _("证书编号"),
-        _("取得日期"),
-        _("状态"),
-        _("每月津贴（元）"),
-    ):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    check_export_size(found.count(), MAX_EXPORT_ROWS, _("符合条件的人员过多，请缩小范围后再导出。"))
+    out = stamped_sheet(
+        user,
+        _("持证社会工作者及职业资格津贴"),
+        (
+            _("姓名"),
+            _("所属单位"),
+            _("区划代码"),
+            _("最高资格等级"),
+            _("证书编号"),
+            _("取得日期"),
+            _("状态"),
+            _("每月津贴（元）"),
+        ),
+        sheet_name=_("持证社工"),
+    )
     rows = with_allowance(found, filters.on)
     for row in rows:
-        sheet.append(
-            safe_row(
-                [
-                    row.name,
-                    row.region.name,
-                    row.region.code,
-                    row.top_level_label,
-                    row.top_certificate,
-                    row.top_obtained_on,
-                    row.get_status_display(),
-                    row.allowance,
-                ]
-            )
+        out.append(
+            [
+                row.name,
+                row.region.name,
+                row.region.code,
+                row.top_level_label,
+                row.top_certificate,
+                row.top_obtained_on,
+                row.get_status_display(),
+                row.allowance,
+            ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "workforce.qualification.export",
@@ -623,7 +532,7 @@ def export_qualifications(user: Any, filters: QualificationFilters) -> tuple[str
             object_type="workforce.SocialWorkQualification",
             object_repr=_("持证社工 %(n)s 人") % {"n": len(rows)},
         )
-    return f"qualifications-{now:%Y%m%d-%H%M%S}.xlsx", buffer.getvalue()
+    return f"qualifications-{out.now:%Y%m%d-%H%M%S}.xlsx", out.content()
 
 
 # --- Annual reviews -------------------------------------------------------------------------------
@@ -631,13 +540,7 @@ def export_qualifications(user: Any, filters: QualificationFilters) -> tuple[str
 
 def schemes(user: Any, year: int | None = None) -> QuerySet[ReviewScheme]:
     """Schemes that apply in the user's jurisdiction: set by their places or the city/county above."""
-    where = user.jurisdiction(PERM)
-    paths = [*where.region_paths, *where.grid_community_paths]
-    above = {
-        "/".join(p.strip("/").split("/")[:i]) + "/"
-        for p in paths
-        for i in range(1, p.strip("/").count("/") + 1)
-    }
+    above = _paths_above(user)
     found = ReviewScheme.objects.filter(
         Q(pk__in=scoped(ReviewScheme.objects.all(), user, PERM).values("pk"))
         | Q(region__path__in=above)

@@ -17,15 +17,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from shequ.core.exports import safe_row
-from shequ.core.scoping import scoped
 from shequ.territory.models import Grid, Level, Region
+from shequ.territory.queries import child_regions, grouped_by_child, region_in_scope
 from shequ.workforce.models import (
     CommunityWorker,
     PostKind,
@@ -35,7 +34,6 @@ from shequ.workforce.models import (
 )
 from shequ.workforce.models.people import SERVING_STATUSES
 from shequ.workforce.permissions import WorkforcePerm
-from shequ.workforce.queries.workers import region_in_scope
 
 PERM = WorkforcePerm.VIEW
 # 每万城镇常住人口拥有社区工作者 ≥ 18 (the plan's staffing standard).
@@ -107,33 +105,16 @@ def serving_posts(on: date) -> QuerySet[WorkerPost]:
     )
 
 
-def _grouped(
-    queryset: QuerySet[Any], path_field: str, length: int | None, **aggregates: Any
-) -> dict[str, dict[str, int]]:
-    """``aggregates`` per child prefix of ``path_field`` (the whole set under key "" without one)."""
-    if length is None:
-        return {"": queryset.aggregate(**aggregates)}
-    rows = (
-        queryset.annotate(part=Substr(path_field, 1, length))
-        .values("part")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    return {row.pop("part"): row for row in rows}
+def _by_child(
+    queryset: QuerySet[Any], path_field: str, children: list[Region], aggregates: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    rows = grouped_by_child(queryset, path_field, children, **aggregates)
+    return {path: row for path, row in rows if path is not None}
 
 
 def staffing(user: Any, region: Region, on: date) -> StaffingTable:
     """The staffing table of ``region`` (which ``user`` may see) on ``on``."""
-    children: list[Region] = []
-    if region.level != Level.COMMUNITY:
-        children = list(
-            scoped(Region.objects.filter(parent=region).defer("geometry"), user, PERM).order_by(
-                "code"
-            )
-        )
-    lengths = {len(child.path) for child in children}
-    # Siblings' codes have one length; should they not, the children are summed one by one.
-    length = lengths.pop() if len(lengths) == 1 else None
+    children = child_regions(user, region, PERM)
     total = StaffingRow(region=region)
     rows = {child.path: StaffingRow(region=child) for child in children}
 
@@ -178,20 +159,11 @@ def staffing(user: Any, region: Region, on: date) -> StaffingTable:
         communities.aggregate(**community_counts),
     )
     if children:
-        if length is not None:
-            by_posts = _grouped(post_filtered, "community__path", length, **post_counts)
-            by_grids = _grouped(grids, "path", length, **grid_counts)
-            by_comms = _grouped(communities, "path", length, **community_counts)
-            for path, row in rows.items():
-                fill(row, by_posts.get(path, {}), by_grids.get(path, {}), by_comms.get(path, {}))
-        else:
-            for path, row in rows.items():
-                fill(
-                    row,
-                    post_filtered.filter(community__path__under=path).aggregate(**post_counts),
-                    grids.filter(path__under=path).aggregate(**grid_counts),
-                    communities.filter(path__under=path).aggregate(**community_counts),
-                )
+        by_posts = _by_child(post_filtered, "community__path", children, post_counts)
+        by_grids = _by_child(grids, "path", children, grid_counts)
+        by_comms = _by_child(communities, "path", children, community_counts)
+        for path, row in rows.items():
+            fill(row, by_posts.get(path, {}), by_grids.get(path, {}), by_comms.get(path, {}))
     _per_10k([total, *rows.values()], on.year)
     table = StaffingTable(region=region, on=on, total=total, rows=list(rows.values()))
     if region.level == Level.COMMUNITY:

@@ -9,27 +9,22 @@ one prefetch, and the "pay below average" filter is one condition per county wit
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shequ.core import audit
-from shequ.core.exports import safe_row
+from shequ.core.exports import check_export_size, stamped_sheet
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.scoping import get_scoped_or_404, scoped
+from shequ.territory import queries as territory
 from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.models import (
     AnnualPay,
@@ -266,25 +261,12 @@ def masked(worker: CommunityWorker) -> dict[str, str]:
 def filter_regions(user: Any, perm: str = PERM) -> QuerySet[Region]:
     """Places in the user's jurisdiction the list may be narrowed to: their own places and two
     levels below."""
-    where = user.jurisdiction(perm)
-    tops = [*where.region_paths, *where.grid_community_paths]
-    if not tops:
-        return Region.objects.none()
-    deepest = min(path.count("/") - 1 for path in tops) + FILTER_LEVELS_BELOW
-    return (
-        scoped(Region.objects.all(), user, perm)
-        .filter(depth__lte=deepest)
-        .defer("geometry")
-        .order_by("path")
-    )
+    return territory.narrowing_regions(user, perm, FILTER_LEVELS_BELOW)
 
 
 def region_in_scope(user: Any, code: str, perm: str = PERM) -> Region:
     """The region with ``code`` inside ``user``'s jurisdiction for ``perm``; 404 otherwise."""
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit() and len(code) <= 12):
-        raise Http404
-    return get_scoped_or_404(Region.objects.defer("geometry"), user, perm, code=code)
+    return territory.region_in_scope(user, code, perm)
 
 
 def employing_regions(user: Any) -> QuerySet[Region]:
@@ -444,63 +426,35 @@ def export_workers(*, user: Any, filters: WorkerFilters) -> ExportFile:
     """The workers of the list as filtered, as an .xlsx workbook with ID numbers and phones masked,
     stamped with who made it and when, and audited."""
     found = search_workers(user, filters)
-    total = found.count()
-    if total > MAX_EXPORT_ROWS:
-        raise ValidationError(
-            _("符合条件的工作者有 %(n)s 人，超过单次导出上限 %(max)s 人，请缩小范围后再导出。")
-            % {"n": f"{total:,}", "max": f"{MAX_EXPORT_ROWS:,}"}
-        )
-    now = timezone.localtime()
-    who = f"{user.full_name}（{user.get_username()}）"
-    note = _("导出人：%(who)s　导出时间：%(when)s　仅限工作使用") % {
-        "who": who,
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
-    title = _("社区工作者名册")
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = who
-    workbook.properties.title = title
-    workbook.properties.description = note
-    sheet = workbook.create_sheet(title)
-    sheet.oddHeader.center.text = note
-    bold = Font(bold=True)
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = bold
-    sheet.append([heading])
-    sheet.append([note])
-    cells = []
-    for text in _export_header():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    check_export_size(
+        found.count(),
+        MAX_EXPORT_ROWS,
+        _("符合条件的工作者有 %(n)s 人，超过单次导出上限 %(max)s 人，请缩小范围后再导出。"),
+    )
+    out = stamped_sheet(user, _("社区工作者名册"), _export_header())
     labels = labels_of()
     rows = 0
     # Chunks of 2,000 with their open posts (prefetch works per chunk with iterator()).
     for worker in found.iterator(chunk_size=2000):
         shown = masked(worker)
-        sheet.append(
-            safe_row(
-                [
-                    worker.name,
-                    worker.region.name,
-                    worker.region.parent.name if worker.region.parent else "",
-                    labels["sex"].get(worker.sex, ""),
-                    worker.birth_date.isoformat() if worker.birth_date else "",
-                    shown["id_number"],
-                    shown["phone"],
-                    labels["education"].get(worker.education, ""),
-                    labels["political_status"].get(worker.political_status, ""),
-                    labels["hiring_method"].get(worker.hiring_method, ""),
-                    worker.hired_on.isoformat() if worker.hired_on else "",
-                    labels["status"].get(worker.status, worker.status),
-                    "、".join(post_label(post, labels) for post in worker.open_posts),  # type: ignore[attr-defined]
-                ]
-            )
+        out.append(
+            [
+                worker.name,
+                worker.region.name,
+                worker.region.parent.name if worker.region.parent else "",
+                labels["sex"].get(worker.sex, ""),
+                worker.birth_date.isoformat() if worker.birth_date else "",
+                shown["id_number"],
+                shown["phone"],
+                labels["education"].get(worker.education, ""),
+                labels["political_status"].get(worker.political_status, ""),
+                labels["hiring_method"].get(worker.hiring_method, ""),
+                worker.hired_on.isoformat() if worker.hired_on else "",
+                labels["status"].get(worker.status, worker.status),
+                "、".join(post_label(post, labels) for post in worker.open_posts),  # type: ignore[attr-defined]
+            ]
         )
         rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     with transaction.atomic():
         audit.record(
             "workforce.export",
@@ -510,7 +464,7 @@ def export_workers(*, user: Any, filters: WorkerFilters) -> ExportFile:
             % {"n": rows},
         )
     return ExportFile(
-        filename=f"workers-{now:%Y%m%d-%H%M%S}.xlsx", content=buffer.getvalue(), rows=rows
+        filename=f"workers-{out.now:%Y%m%d-%H%M%S}.xlsx", content=out.content(), rows=rows
     )
 
 
