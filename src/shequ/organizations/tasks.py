@@ -12,3 +12,35 @@ def reassess_all_providers(batch_size: int = 200) -> int:
     from shequ.organizations.actions import providers
 
     return providers.reassess_all(batch_size=batch_size)
+
+
+@app.task(name="shequ.organizations.tasks.check_org_import", ignore_result=True)
+def check_org_import(job_id: int) -> None:
+    """The dry run of an uploaded social organisation spreadsheet (``actions.imports``)."""
+    from shequ.organizations.actions import imports
+
+    imports.run_org_check(job_id=job_id)
+
+
+@app.task(name="shequ.organizations.tasks.run_org_import", ignore_result=True)
+def run_org_import(job_id: int) -> None:
+    """The import of a checked social organisation spreadsheet (``actions.imports``)."""
+    from shequ.organizations.actions import imports
+
+    imports.run_org_import(job_id=job_id)
+
+
+@app.task(name="shequ.organizations.tasks.check_provider_import", ignore_result=True)
+def check_provider_import(job_id: int) -> None:
+    """The dry run of an uploaded service provider spreadsheet (``actions.imports``)."""
+    from shequ.organizations.actions import imports
+
+    imports.run_provider_check(job_id=job_id)
+
+
+@app.task(name="shequ.organizations.tasks.run_provider_import", ignore_result=True)
+def run_provider_import(job_id: int) -> None:
+    """The import of a checked service provider spreadsheet (``actions.imports``)."""
+    from shequ.organizations.actions import imports
+
+    imports.run_provider_import(job_id=job_id)

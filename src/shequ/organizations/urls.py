@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from shequ.organizations.views import charity, linkage, providers, social
+from shequ.organizations.views import charity, imports, linkage, providers, social
 
 app_name = "organizations"
 urlpatterns: list[URLPattern] = []
@@ -10,3 +10,4 @@ urlpatterns += social.urls
 urlpatterns += linkage.urls
 urlpatterns += charity.urls
 urlpatterns += providers.urls
+urlpatterns += imports.urls

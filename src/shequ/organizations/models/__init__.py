@@ -27,6 +27,7 @@ from shequ.organizations.models.charity import (
     PostedEntryError,
     RequestStatus,
 )
+from shequ.organizations.models.imports import OrgImport, ProviderImport
 from shequ.organizations.models.providers import (
     CaseLink,
     CommitteeKind,
@@ -83,6 +84,7 @@ __all__ = [
     "NeedMatch",
     "NeedStatus",
     "OrgActivity",
+    "OrgImport",
     "OrgKind",
     "OrgStatus",
     "PostedEntryError",
@@ -92,6 +94,7 @@ __all__ = [
     "ProjectStatus",
     "Provider",
     "ProviderCase",
+    "ProviderImport",
     "ProviderKind",
     "RegistrationStatus",
     "RequestStatus",
