@@ -170,6 +170,20 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
         "/organizations/property/",
     ),
     (
+        _("社会组织导入"),
+        "organizations:imports",
+        "upload",
+        "organizations.import",
+        "/organizations/imports/",
+    ),
+    (
+        _("服务主体导入"),
+        "organizations:provider_imports",
+        "upload",
+        "organizations.import",
+        "/organizations/provider-imports/",
+    ),
+    (
         _("Open311 对接"),
         "cases:open311_clients",
         "plug",

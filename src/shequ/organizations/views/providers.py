@@ -85,6 +85,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "can_register": _may_register(user),
             "can_manage_property": user.has_permission(PROPERTY),
+            "can_import": user.has_permission(OrganizationsPerm.IMPORT),
             "export_query": query,
         },
     )

@@ -67,6 +67,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "can_edit": user.has_permission(EDIT),
+            "can_import": user.has_permission(OrganizationsPerm.IMPORT),
             "export_query": query,
         },
     )
