@@ -32,6 +32,7 @@ from shequ.organizations.models import (
     NeedKind,
     NeedMatch,
 )
+from shequ.organizations.queries import charity as queries
 from shequ.territory.models import Level, Region
 
 APPROVER_USERNAME = "charity_demo_approver"
@@ -157,7 +158,7 @@ def _donate(fund: CharityFund, day: date, rng: random.Random, place: str) -> Cha
 def _disburse(
     fund: CharityFund, day: date | None, rng: random.Random, approver: Any, *, approve: bool = True
 ) -> CharityEntry | None:
-    totals = actions.balances(fund)
+    totals = queries.balances(fund)
     in_goods = totals.goods > 50 and rng.random() < 0.4
     available = totals.goods if in_goods else totals.cash
     if available < 50:

@@ -9,14 +9,13 @@ fund at once are serialised: numbers stay gapless and no pair of approvals can o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +41,7 @@ from shequ.organizations.models import (
     ServiceProject,
 )
 from shequ.organizations.permissions import OrganizationsPerm
+from shequ.organizations.queries.charity import balances
 from shequ.territory.models import Level, Region
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -150,35 +150,6 @@ def _text(value: Any, field: str, max_length: int, label: str, *, required: bool
 
 
 # --- Balances --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Balances:
-    cash: Decimal
-    goods: Decimal
-    donations: Decimal
-    disbursements: Decimal
-
-    def of(self, account: str) -> Decimal:
-        return self.cash if account == LedgerAccount.CASH else self.goods
-
-
-def balances(fund: CharityFund) -> Balances:
-    """Each account's balance on its normal side, summed over the fund's lines (one query)."""
-    totals = {
-        row["account"]: (row["debit"] or Decimal(0)) - (row["credit"] or Decimal(0))
-        for row in CharityLine.objects.filter(entry__fund=fund)
-        .values("account")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .order_by()
-    }
-    zero = Decimal("0.00")
-    return Balances(
-        cash=totals.get(LedgerAccount.CASH, zero),
-        goods=totals.get(LedgerAccount.GOODS, zero),
-        donations=-totals.get(LedgerAccount.DONATIONS, zero),
-        disbursements=totals.get(LedgerAccount.DISBURSEMENTS, zero),
-    )
 
 
 def _locked(fund: CharityFund) -> CharityFund:

@@ -20,7 +20,6 @@ from django.utils.translation import ngettext
 from shequ.core import audit
 from shequ.core.exports import stamped_sheet
 from shequ.core.scoping import get_scoped_or_404, scoped
-from shequ.organizations.actions.charity import Balances
 from shequ.organizations.models import (
     CharityEntry,
     CharityFund,
@@ -129,10 +128,33 @@ def ledger(fund: CharityFund) -> QuerySet[CharityEntry]:
     )
 
 
-def balances(fund: CharityFund) -> Balances:
-    from shequ.organizations.actions.charity import balances as _balances
+@dataclass(frozen=True)
+class Balances:
+    cash: Decimal
+    goods: Decimal
+    donations: Decimal
+    disbursements: Decimal
 
-    return _balances(fund)
+    def of(self, account: str) -> Decimal:
+        return self.cash if account == LedgerAccount.CASH else self.goods
+
+
+def balances(fund: CharityFund) -> Balances:
+    """Each account's balance on its normal side, summed over the fund's lines (one query)."""
+    totals = {
+        row["account"]: (row["debit"] or Decimal(0)) - (row["credit"] or Decimal(0))
+        for row in CharityLine.objects.filter(entry__fund=fund)
+        .values("account")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by()
+    }
+    zero = Decimal("0.00")
+    return Balances(
+        cash=totals.get(LedgerAccount.CASH, zero),
+        goods=totals.get(LedgerAccount.GOODS, zero),
+        donations=-totals.get(LedgerAccount.DONATIONS, zero),
+        disbursements=totals.get(LedgerAccount.DISBURSEMENTS, zero),
+    )
 
 
 @dataclass
