@@ -131,7 +131,12 @@ def _social_worker(ids: Sequence[int], period: Period) -> set[int]:
     )
     posts = (
         WorkerPost.objects.filter(_on_post(period), community_id__in=ids)
-        .filter(worker__status__in=SERVING_STATUSES, worker_id__in=qualified)
+        # Serving now, or serving until a change of status within the period (who left in August
+        # still served the third quarter).
+        .filter(
+            Q(worker__status__in=SERVING_STATUSES) | Q(worker__status_since__gt=period.start),
+            worker_id__in=qualified,
+        )
         .values("community_id")
     )
     staffed_sites = (

@@ -33,6 +33,7 @@ from shequ.organizations.tests.factories_social import (
     make_worker,
 )
 from shequ.territory.models import Kind, Level, Region
+from shequ.workforce.models import CommunityWorker
 from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
 
@@ -145,6 +146,16 @@ def test_social_worker_needs_a_qualification_by_the_period_end_and_a_post(world:
     assert not linked(world, HOME["community"])["social_worker"]
     make_worker(region=community, community=community, qualified_on=date(2026, 9, 30), name="新证")
     assert linked(world, HOME["community"])["social_worker"]
+
+
+def test_a_social_worker_who_left_during_the_period_still_linked_it(world: World) -> None:
+    community = home(world)
+    worker = make_worker(
+        region=community, community=community, status="left", post_until=date(2026, 8, 15)
+    )
+    CommunityWorker.objects.filter(pk=worker.pk).update(status_since=date(2026, 8, 15))
+    assert linked(world, HOME["community"])["social_worker"]
+    assert not linked(world, HOME["community"], linkage.parse_period("2026Q4"))["social_worker"]
 
 
 def test_social_worker_by_qualified_staff_at_the_township_station(world: World) -> None:

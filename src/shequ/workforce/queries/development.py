@@ -119,7 +119,8 @@ def serving_q(day: datetime.date) -> Q:
     open_post = WorkerPost.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=day), worker=OuterRef("pk"), started_on__lte=day
     )
-    return Q(status__in=list(SERVING_STATUSES)) & Q(Exists(open_post))
+    # Serving that day: serving now, or until a change of status after it.
+    return (Q(status__in=list(SERVING_STATUSES)) | Q(status_since__gt=day)) & Q(Exists(open_post))
 
 
 # --- Qualifications and allowances ----------------------------------------------------------------
@@ -208,14 +209,16 @@ class AllowanceTable:
 
 def with_allowance(rows: Any, day: datetime.date | None = None) -> list[Any]:
     """Rows of ``certified_workers`` with ``allowance`` (monthly, yuan; None without a rate, and
-    None for a worker no longer serving) and labels."""
+    None for a worker not serving on ``day``) and labels."""
     day = day or timezone.localdate()
     table = AllowanceTable()
     levels = dict(QualificationLevel.choices)
     found: list[Any] = list(rows)
     for row in found:
         row.top_level_label = str(levels.get(row.top_level, ""))
-        row.allowance = table.amount(row.region, row.top_level, day) if row.is_serving else None
+        # Serving on ``day``: serving now, or until a change of status after it.
+        serving = row.is_serving or (row.status_since is not None and row.status_since > day)
+        row.allowance = table.amount(row.region, row.top_level, day) if serving else None
     return found
 
 

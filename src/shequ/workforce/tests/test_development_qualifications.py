@@ -195,7 +195,8 @@ def test_the_allowance_follows_the_chosen_day_and_is_totalled(world: World) -> N
     in_2023 = html(client.get(LIST + "?on=2023-06-30"))
     today = html(client.get(LIST))
 
-    assert "2 名在岗持证社工每月津贴合计 400 元" in in_2023
+    # Who left today still served in 2023 and drew that year's allowance; today they do not.
+    assert "3 名在岗持证社工每月津贴合计 600 元" in in_2023
     assert "2 名在岗持证社工每月津贴合计 520 元" in today
 
 
