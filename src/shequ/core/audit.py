@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from shequ.core import context
 from shequ.core.models import AuditEvent, AuditOutcome
@@ -72,3 +74,30 @@ def record(
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(name for name in after if before.get(name) != after[name])
+
+
+def reveal(
+    obj: Any,
+    field_name: str,
+    *,
+    reason: str,
+    allowed: Iterable[str],
+    action: str,
+    actor: Any,
+    require: Callable[[], None] | None = None,
+    **event: Any,
+) -> str:
+    """The clear value of one masked field of ``obj``, for someone who says why (PIPL: only what the
+    task needs). The field must be one of ``allowed`` and the reason at least 4 characters; then
+    ``require()`` checks the actor's right (it raises ``PermissionDenied``), and the reveal is
+    recorded as ``action`` with the reason and the field's name — never its value."""
+    reason = (reason or "").strip()
+    if field_name not in set(allowed) or not hasattr(obj, field_name):
+        raise ValidationError({"field": _("该字段不能查看。")})
+    if len(reason) < 4:
+        raise ValidationError({"reason": _("请说明查看的事由（至少4个字），例如办理的事项。")})
+    if require is not None:
+        require()
+    with transaction.atomic():
+        record(action, obj=obj, actor=actor, fields=[field_name], reason=reason, **event)
+    return str(getattr(obj, field_name) or "")

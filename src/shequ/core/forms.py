@@ -95,3 +95,13 @@ class CodeChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
+
+
+class RevealReasonForm(StyledForm):
+    """Why someone asks to see a masked value in full (kept in the audit trail with the reveal)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("查看事由"),
+        max_length=200,
+        help_text=gettext_lazy("至少4个字，例如办理的事项。查看会被记录。"),
+    )

@@ -834,3 +834,21 @@ def reassess_all(*, batch_size: int = 200) -> int:
             except Exception:
                 logger.exception("reassess provider %s failed", provider.pk)
         last = ids[-1]
+
+
+def reveal_contact(*, provider: Provider, reason: str, by: Any) -> str:
+    """The provider's contact phone in full, for staff who may change the provider and say why.
+    Audited."""
+    return audit.reveal(
+        provider,
+        "contact_phone",
+        reason=reason,
+        allowed=("contact_phone",),
+        action="organizations.reveal",
+        actor=by,
+        require=lambda: require_place(
+            by, perm_for(provider.kind), provider.region.path, _refusal()
+        ),
+        object_repr=provider.name,
+        region=provider.region,
+    )

@@ -312,6 +312,21 @@ def register_organization(
     return org
 
 
+def reveal_contact(*, organization: SocialOrganization, reason: str, by: Any) -> str:
+    """The organisation's contact phone in full, for staff who may edit it and say why. Audited."""
+    return audit.reveal(
+        organization,
+        "contact_phone",
+        reason=reason,
+        allowed=("contact_phone",),
+        action="organizations.reveal",
+        actor=by,
+        require=lambda: require_place(by, EDIT, organization.region.path, _refusal()),
+        object_repr=organization.name,
+        region=organization.region,
+    )
+
+
 @transaction.atomic
 def update_organization(
     *, organization: SocialOrganization, by: Any, version: int | None = None, **values: Any

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
-from shequ.core.forms import apply_action_errors
+from shequ.core.forms import RevealReasonForm, apply_action_errors
 from shequ.core.masking import mask_phone
 from shequ.core.page_views import export_or_back, paged, submit
 from shequ.organizations.actions import providers as actions
@@ -157,6 +157,25 @@ def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
     return _render_detail(request, provider)
 
 
+@permission_required(OrganizationsPerm.VIEW)
+@require_POST
+@never_cache
+def provider_reveal(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """The contact phone in full, for a stated reason, recorded; shown in this answer only."""
+    user: Any = request.user
+    provider = queries.provider_detail(user, provider_id)
+    form = RevealReasonForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = actions.reveal_contact(
+                provider=provider, reason=form.cleaned_data["reason"], by=user
+            )
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+    return _render_detail(request, provider, revealed=revealed, reveal_form=form)
+
+
 def _render_detail(request: HttpRequest, provider: Provider, **forms_given: Any) -> HttpResponse:
     user: Any = request.user
     may_change = queries.may_change(user, provider)
@@ -171,6 +190,8 @@ def _render_detail(request: HttpRequest, provider: Provider, **forms_given: Any)
             "provider": provider,
             "kind_label": labels["kind"].get(provider.kind, provider.kind),
             "phone": mask_phone(provider.contact_phone) if provider.contact_phone else "",
+            "revealed": forms_given.get("revealed"),
+            "reveal_form": forms_given.get("reveal_form") or RevealReasonForm(),
             "can_edit": may_change,
             "can_credit": may_credit,
             "can_link": may_link,
@@ -531,6 +552,7 @@ urls: list[URLPattern] = [
     path("providers/new/", provider_new, name="provider_new"),
     path("providers/directory/", provider_directory, name="provider_directory"),
     path("providers/<int:provider_id>/", provider_detail, name="provider_detail"),
+    path("providers/<int:provider_id>/reveal/", provider_reveal, name="provider_reveal"),
     path("providers/<int:provider_id>/edit/", provider_edit, name="provider_edit"),
     path(
         "providers/<int:provider_id>/revoke-red-property/",

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required
-from shequ.core.forms import apply_action_errors
+from shequ.core.forms import RevealReasonForm, apply_action_errors
 from shequ.core.page_views import export_or_back, flash_errors, paged, run_action, submit
 from shequ.organizations.actions import social as actions
 from shequ.organizations.forms import social as forms
@@ -119,6 +119,8 @@ def _org_page(
     context = {
         "org": org,
         "phone": queries.masked_phone(org),
+        "revealed": extra.pop("revealed", None),
+        "reveal_form": extra.pop("reveal_form", None) or RevealReasonForm(),
         "activities": list(queries.organization_activities(org)[:100]),
         "projects": list(queries.organization_projects(org)[:50]),
         "can_edit": may_edit,
@@ -134,6 +136,25 @@ def _org_page(
 @require_GET
 def organization_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     return _org_page(request, queries.organization_detail(request.user, org_id))
+
+
+@permission_required(VIEW)
+@require_POST
+@never_cache
+def organization_reveal(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The contact phone in full, for a stated reason, recorded; shown in this answer only."""
+    user: Any = request.user
+    org = queries.organization_detail(user, org_id)
+    form = RevealReasonForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = actions.reveal_contact(
+                organization=org, reason=form.cleaned_data["reason"], by=user
+            )
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+    return _org_page(request, org, revealed=revealed, reveal_form=form)
 
 
 @permission_required(EDIT)
@@ -618,6 +639,7 @@ urls: list[URLPattern] = [
     path("export.xlsx", organization_export, name="organization_export"),
     path("new/", organization_new, name="organization_new"),
     path("<int:org_id>/", organization_detail, name="organization_detail"),
+    path("<int:org_id>/reveal/", organization_reveal, name="organization_reveal"),
     path("<int:org_id>/edit/", organization_edit, name="organization_edit"),
     path("<int:org_id>/brand/", organization_brand, name="organization_brand"),
     path("<int:org_id>/status/", organization_status, name="organization_status"),

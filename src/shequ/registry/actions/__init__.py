@@ -592,17 +592,17 @@ def reveal(*, obj: Resident | Household, field_name: str, reason: str, by: Any) 
 
     Only ``REVEALABLE_FIELDS``; the reason is kept in the audit trail (the value never is).
     """
-    reason = reason.strip()
-    if field_name not in REVEALABLE_FIELDS or not hasattr(obj, field_name):
-        raise ValidationError({"field": _("该字段不能查看。")})
-    if len(reason) < 4:
-        raise ValidationError({"reason": _("请说明查看的事由（至少4个字），例如办理的事项。")})
-    community = obj.community
-    grid = obj.grid
-    _require_place(by, RegistryPerm.REVEAL, _place_path(community, grid))
-    with transaction.atomic():
-        audit.record("registry.reveal", obj=obj, actor=by, fields=[field_name], reason=reason)
-    return str(getattr(obj, field_name) or "")
+    return audit.reveal(
+        obj,
+        field_name,
+        reason=reason,
+        allowed=REVEALABLE_FIELDS,
+        action="registry.reveal",
+        actor=by,
+        require=lambda: _require_place(
+            by, RegistryPerm.REVEAL, _place_path(obj.community, obj.grid)
+        ),
+    )
 
 
 @transaction.atomic

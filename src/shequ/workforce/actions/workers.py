@@ -315,23 +315,17 @@ def update_worker(
 def reveal(*, worker: CommunityWorker, field_name: str, reason: str, by: Any) -> str:
     """The clear ID number or phone of one worker, for a user who says why. Audited (the reason is
     kept, the value never is)."""
-    reason = (reason or "").strip()
-    if field_name not in REVEALABLE_FIELDS:
-        raise ValidationError({"field": _("该字段不能查看。")})
-    if len(reason) < 4:
-        raise ValidationError({"reason": _("请说明查看的事由（至少4个字），例如办理的事项。")})
-    _require_worker(by, worker, WorkforcePerm.REVEAL)
-    with transaction.atomic():
-        audit.record(
-            "workforce.reveal",
-            obj=worker,
-            actor=by,
-            fields=[field_name],
-            reason=reason,
-            object_repr=worker.name,
-            region=worker.region,
-        )
-    return str(getattr(worker, field_name) or "")
+    return audit.reveal(
+        worker,
+        field_name,
+        reason=reason,
+        allowed=REVEALABLE_FIELDS,
+        action="workforce.reveal",
+        actor=by,
+        require=lambda: _require_worker(by, worker, WorkforcePerm.REVEAL),
+        object_repr=worker.name,
+        region=worker.region,
+    )
 
 
 # --- Status ----------------------------------------------------------------------------------------
