@@ -150,6 +150,30 @@ class ImportRun(Protocol[B]):
 _END = object()
 
 
+class RepeatedRows:
+    """Rows of one file that name the same record (by a key such as an ID number's blind index): each
+    such row is told the numbers of the others, so the dry run can refuse all of them."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}
+        self._repeats: dict[int, list[int]] = {}
+
+    def add(self, key: str, number: int) -> None:
+        if key in self._first:
+            self._repeats.setdefault(self._first[key], []).append(number)
+        else:
+            self._first[key] = number
+
+    def others(self) -> dict[int, str]:
+        """Row number → the other rows with its key, "、"-joined, for every repeated row."""
+        found: dict[int, str] = {}
+        for first, later in self._repeats.items():
+            numbers = [first, *later]
+            for number in numbers:
+                found[number] = "、".join(str(n) for n in numbers if n != number)
+        return found
+
+
 def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     """``items`` produced in a thread, up to ``depth`` ahead.
 

@@ -48,6 +48,7 @@ from shequ.core.import_jobs import (
     Aborted,
     Applied,
     Importer,
+    RepeatedRows,
 )
 from shequ.core.models import AbstractImportJob
 from shequ.core.scoping import require_place
@@ -687,8 +688,7 @@ class _RowImporter(Importer[J]):
         labels = ctx.labels
         counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
         plans: list[tuple[int, int, int, list[tuple[str, str]], str]] = []
-        first_of: dict[str, int] = {}
-        repeats: dict[int, list[int]] = {}
+        repeated = RepeatedRows()
         key_column: dict[int, str] = {}
         for row in _data_rows(sheet):
             plan = self.rows.plan(ctx, row)
@@ -699,20 +699,13 @@ class _RowImporter(Importer[J]):
             plans.append((plan.number, *matched, plan.errors, plan.outcome))
             if plan.key:
                 key_column[plan.number] = "uscc" if plan.key.startswith("uscc:") else "name"
-                if plan.key in first_of:
-                    repeats.setdefault(first_of[plan.key], []).append(plan.number)
-                else:
-                    first_of[plan.key] = plan.number
+                repeated.add(plan.key, plan.number)
             if len(plans) % BATCH_ROWS == 0:
                 self.check_progress(job, sheet, len(plans))
-        same: dict[int, str] = {}
-        for first, others in repeats.items():
-            numbers = [first, *others]
-            for number in numbers:
-                listed = "、".join(str(n) for n in numbers if n != number)
-                same[number] = _("与第%(rows)s行是同一组织：同一组织只能填一行。") % {
-                    "rows": listed
-                }
+        same = {
+            number: _("与第%(rows)s行是同一组织：同一组织只能填一行。") % {"rows": listed}
+            for number, listed in repeated.others().items()
+        }
         errors: list[dict[str, Any]] = []
         bad_rows = 0
         with open(self.path(job, ".plan"), "wb") as out:

@@ -40,6 +40,7 @@ from shequ.core.import_jobs import (
     Aborted,
     Applied,
     Importer,
+    RepeatedRows,
 )
 from shequ.core.scoping import require_place
 from shequ.core.spreadsheets import Column, SpreadsheetError
@@ -330,8 +331,7 @@ def _dry_run(importer: _Workers, job: WorkerImport, sheet: spreadsheets.Sheet) -
     labels = ctx.labels
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
     plans: list[tuple[int, int, int, list[tuple[str, str]], str]] = []
-    first_of: dict[str, int] = {}  # ID number index → first row naming it
-    repeats: dict[int, list[int]] = {}
+    repeated = RepeatedRows()  # by ID number index
     for plan in (plan_row(ctx, row) for row in _data_rows(sheet)):
         existing = plan.existing
         plans.append(
@@ -344,20 +344,13 @@ def _dry_run(importer: _Workers, job: WorkerImport, sheet: spreadsheets.Sheet) -
             )
         )
         if plan.index:
-            if plan.index in first_of:
-                repeats.setdefault(first_of[plan.index], []).append(plan.number)
-            else:
-                first_of[plan.index] = plan.number
+            repeated.add(plan.index, plan.number)
         if len(plans) % BATCH_ROWS == 0:
             importer.check_progress(job, sheet, len(plans))
-    same_person: dict[int, str] = {}
-    for first, others in repeats.items():
-        rows = [first, *others]
-        for number in rows:
-            listed = "、".join(str(r) for r in rows if r != number)
-            same_person[number] = _("与第%(rows)s行的身份证号相同：同一人只能填一行。") % {
-                "rows": listed
-            }
+    same_person = {
+        number: _("与第%(rows)s行的身份证号相同：同一人只能填一行。") % {"rows": listed}
+        for number, listed in repeated.others().items()
+    }
     errors: list[dict[str, Any]] = []
     bad_rows = 0
     with open(importer.path(job, ".plan"), "wb") as out:
