@@ -12,6 +12,7 @@ from shequ.facilities.api import router as facilities_router
 from shequ.organizations.api import router as organizations_router
 from shequ.registry.api import router as registry_router
 from shequ.territory.api import router as territory_router
+from shequ.volunteering.api import router as volunteering_router
 from shequ.workforce.api import router as workforce_router
 
 api = NinjaAPI(
@@ -30,5 +31,6 @@ api.add_router("/cases", cases_router)
 api.add_router("/facilities", facilities_router)
 api.add_router("/workforce", workforce_router)
 api.add_router("/organizations", organizations_router)
+api.add_router("/volunteering", volunteering_router)
 
 __all__ = ["ErrorOut", "api"]

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shequ.facilities",
     "shequ.workforce",
     "shequ.organizations",
+    "shequ.volunteering",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

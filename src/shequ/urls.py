@@ -15,6 +15,7 @@ urlpatterns = [
     path("facilities/", include("shequ.facilities.urls")),
     path("workforce/", include("shequ.workforce.urls")),
     path("organizations/", include("shequ.organizations.urls")),
+    path("volunteering/", include("shequ.volunteering.urls")),
     path("open311/v2/", include("shequ.cases.open311.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),

@@ -98,6 +98,19 @@ class OrganizationsPerm:
     IMPORT = "organizations.import"
 
 
+class VolunteeringPerm:
+    """Codes of the volunteering app (layer 7), named here as text, checked at sync time."""
+
+    VIEW = "volunteering.view"
+    MANAGE = "volunteering.manage"
+    ORGANISE = "volunteering.organise"
+    PARTY = "volunteering.party"
+    WISHES = "volunteering.wishes"
+    TIMEBANK = "volunteering.timebank"
+    CONFIGURE = "volunteering.configure"
+    STATISTICS = "volunteering.statistics"
+
+
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
 _WORKFORCE_DESK = (WorkforcePerm.VIEW, WorkforcePerm.EDIT)
 _WORKFORCE_LEAD = (
@@ -123,6 +136,15 @@ _ORG_LEAD = (
     OrganizationsPerm.MANAGE_CREDIT,
     OrganizationsPerm.IMPORT,
 )
+_VOLUNTEER_DESK = (
+    VolunteeringPerm.VIEW,
+    VolunteeringPerm.MANAGE,
+    VolunteeringPerm.ORGANISE,
+    VolunteeringPerm.PARTY,
+    VolunteeringPerm.WISHES,
+    VolunteeringPerm.TIMEBANK,
+)
+_VOLUNTEER_LEAD = (*_VOLUNTEER_DESK, VolunteeringPerm.STATISTICS)
 _FACILITY_DESK = (FacilitiesPerm.VIEW, FacilitiesPerm.EDIT)
 _FACILITY_LEAD = (*_FACILITY_DESK, FacilitiesPerm.IMPORT, FacilitiesPerm.ANALYSE)
 _CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
@@ -154,34 +176,35 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("grid_worker", "网格员", "Grid worker", "grid",
              (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG,
               CasesPerm.VIEW, CasesPerm.REPORT, CasesPerm.INTAKE, CasesPerm.VERIFY,
-              FacilitiesPerm.VIEW),
+              FacilitiesPerm.VIEW, VolunteeringPerm.VIEW, VolunteeringPerm.WISHES),
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
-              *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK, WorkforcePerm.VIEW, *_ORG_DESK),
+              *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK, WorkforcePerm.VIEW, *_ORG_DESK,
+              *_VOLUNTEER_DESK),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
               *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT, *_WORKFORCE_DESK,
-              WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY),
+              WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY, *_VOLUNTEER_LEAD),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
-              *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD),
+              *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD, *_VOLUNTEER_LEAD),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD, *_WORKFORCE_LEAD,
-              WorkforcePerm.CONFIGURE, *_ORG_LEAD),
+              WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD, *_WORKFORCE_LEAD,
-              WorkforcePerm.CONFIGURE, *_ORG_LEAD),
+              WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE),
              description=_("市级民政等部门干部，统筹全市。")),
     RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
              (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),
@@ -191,7 +214,8 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("party_member", "党员", "Party member", "community", (),
              is_staff_role=False, description=_("到社区报到的在职党员。")),
     RoleSpec("social_org_staff", "社会组织人员", "Social-organization staff", "community",
-             (*_STAFF_BASE, OrganizationsPerm.VIEW),
+             (*_STAFF_BASE, OrganizationsPerm.VIEW, VolunteeringPerm.VIEW,
+              VolunteeringPerm.ORGANISE),
              description=_("社区社会组织、社工机构的工作人员。")),
     RoleSpec("auditor", "审计员", "Auditor", "any",
              (*_STAFF_BASE, CorePerm.VIEW_AUDIT, CorePerm.EXPORT_AUDIT),

@@ -1,0 +1,1 @@
+"""Writes of the volunteering app, one module per feature."""

@@ -1,0 +1,5 @@
+"""API: activities (being built)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: party (being built)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: statistics (being built)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: timebank (being built)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: volunteers (being built)."""
+
+from ninja import Router
+
+router = Router()

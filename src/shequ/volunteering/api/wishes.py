@@ -1,0 +1,5 @@
+"""API: wishes (being built)."""
+
+from ninja import Router
+
+router = Router()

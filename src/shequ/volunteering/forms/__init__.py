@@ -1,0 +1,1 @@
+"""Forms of the volunteering app, one module per feature."""

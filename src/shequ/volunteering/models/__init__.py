@@ -1,0 +1,89 @@
+"""Volunteers, party members and the time bank (V1, V2).
+
+- ``volunteers``: ``Volunteer`` (a registry resident), ``VolunteerTeam`` and ``TeamMembership``,
+  ``PointsEntry`` and ``Recognition``.
+- ``activities``: ``Activity`` (recruitment post) and ``ActivitySignUp`` (roster, attendance, hours,
+  evaluations).
+- ``party``: ``PartyOrganization``, ``PartyMember`` and ``PartyCheckIn``.
+- ``wishes``: ``Wish`` (微心愿) and ``WishEvent``.
+- ``timebank``: ``TimeAccount``, ``TimeTransfer``, ``TimeMovement`` and ``TimeBankRule``.
+"""
+
+from shequ.volunteering.models.activities import (
+    Activity,
+    ActivitySignUp,
+    ActivityStatus,
+    AttendanceMethod,
+    SignUpStatus,
+    TargetGroup,
+)
+from shequ.volunteering.models.party import (
+    OPEN_CHECKIN_STATUSES,
+    CheckInStatus,
+    PartyCheckIn,
+    PartyMember,
+    PartyOrganization,
+    PartyOrgKind,
+)
+from shequ.volunteering.models.timebank import (
+    AccountKind,
+    TimeAccount,
+    TimeBankRule,
+    TimeMovement,
+    TimeTransfer,
+    TransferKind,
+)
+from shequ.volunteering.models.volunteers import (
+    STAR_HOURS,
+    Availability,
+    Channel,
+    PointsEntry,
+    PointsReason,
+    Recognition,
+    Skill,
+    TeamCategory,
+    TeamMembership,
+    TeamRole,
+    Volunteer,
+    VolunteerStatus,
+    VolunteerTeam,
+)
+from shequ.volunteering.models.wishes import Wish, WishCategory, WishEvent, WishStatus
+
+__all__ = [
+    "OPEN_CHECKIN_STATUSES",
+    "STAR_HOURS",
+    "AccountKind",
+    "Activity",
+    "ActivitySignUp",
+    "ActivityStatus",
+    "AttendanceMethod",
+    "Availability",
+    "Channel",
+    "CheckInStatus",
+    "PartyCheckIn",
+    "PartyMember",
+    "PartyOrgKind",
+    "PartyOrganization",
+    "PointsEntry",
+    "PointsReason",
+    "Recognition",
+    "SignUpStatus",
+    "Skill",
+    "TargetGroup",
+    "TeamCategory",
+    "TeamMembership",
+    "TeamRole",
+    "TimeAccount",
+    "TimeBankRule",
+    "TimeMovement",
+    "TimeTransfer",
+    "TransferKind",
+    "Volunteer",
+    "VolunteerStatus",
+    "VolunteerTeam",
+    "Wish",
+    "WishCategory",
+    "WishEvent",
+    "WishStatus",
+]

@@ -1,0 +1,1 @@
+"""Reads of the volunteering app, one module per feature."""

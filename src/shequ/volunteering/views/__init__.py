@@ -1,0 +1,1 @@
+"""The volunteering app's pages, one module per feature."""

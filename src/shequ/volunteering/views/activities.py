@@ -1,0 +1,5 @@
+"""Pages: activities (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages: volunteers (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

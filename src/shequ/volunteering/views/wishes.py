@@ -1,0 +1,5 @@
+"""Pages: wishes (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []
