@@ -11,19 +11,16 @@ public timeline of their cases: no internal notes, no staff names (the unit, or 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -50,6 +47,7 @@ from shequ.cases.queries import cases as case_queries
 from shequ.cases.queries import resident as resident_queries
 from shequ.cases.workflow import CASE, REQUESTER
 from shequ.core import calendar
+from shequ.core.decorators import resident_only
 from shequ.core.forms import apply_action_errors
 from shequ.core.masking import mask_phone
 from shequ.registry.queries.own import own_record
@@ -65,24 +63,6 @@ FOLLOW_SECONDS = 30 * 60
 # Every web form's replay is the same request: the token alone tells a repeat from a new one.
 FORM_FINGERPRINT = "cases.web_form"
 KIOSK_FIELDS = ("item", "category", "description", "requester_name", "requester_phone")
-
-
-def resident_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed in as a resident: anyone else signs in first (on the residents' sign-in page, coming
-    back here afterwards); staff accounts get 403 — they enter cases for residents at the desk."""
-
-    @never_cache
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(
-                request.get_full_path(), login_url=reverse("accounts:resident_login")
-            )
-        if not getattr(request.user, "is_resident", False):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- One-time form tokens --------------------------------------------------------------------------

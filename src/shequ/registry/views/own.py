@@ -1,26 +1,21 @@
 """The resident's own pages: their record and household, consents, and rights requests.
 
-Only residents reach them (``resident_required``); what each shows is found through the signed-in
+Only residents reach them (``resident_only``); what each shows is found through the signed-in
 account (``queries.own``, ``queries.rights.own_*``), never through an id that could name someone else's
 record. Identifiers are shown masked, and the pages are never cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequ.core.decorators import resident_only
 from shequ.core.forms import apply_action_errors
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.registry.actions import own as own_actions
@@ -32,20 +27,6 @@ from shequ.registry.queries import own as own_queries
 from shequ.registry.queries import rights as rights_queries
 
 GET_POST = ("GET", "POST")
-
-
-def resident_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed in (else to sign-in) as a resident (else 403): staff have no "own record" here."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not getattr(request.user, "is_resident", False):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _linked(request: HttpRequest) -> Resident | None:
@@ -76,7 +57,7 @@ def legal_basis_explained(basis: str) -> str:
 # --- My record and household ---------------------------------------------------------------------
 
 
-@resident_required
+@resident_only
 @require_GET
 def own_record(request: HttpRequest) -> HttpResponse:
     resident = _linked(request)
@@ -96,7 +77,7 @@ def own_record(request: HttpRequest) -> HttpResponse:
     )
 
 
-@resident_required
+@resident_only
 @require_http_methods(GET_POST)
 def own_link(request: HttpRequest) -> HttpResponse:
     if _linked(request) is not None or request.method == "GET":
@@ -117,7 +98,7 @@ def own_link(request: HttpRequest) -> HttpResponse:
     return _link_page(request, form)
 
 
-@resident_required
+@resident_only
 @require_GET
 def own_household(request: HttpRequest) -> HttpResponse:
     resident = _linked(request)
@@ -139,7 +120,7 @@ def own_household(request: HttpRequest) -> HttpResponse:
 # --- Consents ------------------------------------------------------------------------------------
 
 
-@resident_required
+@resident_only
 @require_http_methods(GET_POST)
 def own_consents(request: HttpRequest) -> HttpResponse:
     resident = _linked(request)
@@ -198,7 +179,7 @@ KIND_ICONS = {
 }
 
 
-@resident_required
+@resident_only
 @require_GET
 def own_requests(request: HttpRequest) -> HttpResponse:
     if _linked(request) is None:
@@ -210,7 +191,7 @@ def own_requests(request: HttpRequest) -> HttpResponse:
     )
 
 
-@resident_required
+@resident_only
 @require_http_methods(GET_POST)
 def own_request_new(request: HttpRequest) -> HttpResponse:
     resident = _linked(request)
@@ -255,7 +236,7 @@ def own_request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@resident_required
+@resident_only
 @require_GET
 def own_request(request: HttpRequest, request_id: int) -> HttpResponse:
     rights_request = rights_queries.own_rights_request(request.user, request_id)
@@ -271,7 +252,7 @@ def own_request(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
-@resident_required
+@resident_only
 @require_POST
 def own_request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
     rights_request = rights_queries.own_rights_request(request.user, request_id)
@@ -284,7 +265,7 @@ def own_request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
     return redirect("registry:own_request", request_id=rights_request.pk)
 
 
-@resident_required
+@resident_only
 @require_GET
 def own_copy(request: HttpRequest, request_id: int) -> HttpResponse:
     rights_request = rights_queries.own_rights_request(request.user, request_id)
