@@ -172,6 +172,8 @@ PUBLIC_PREFIXES = (
     "/api/v1/cases/catalog",
     "/organizations/providers/directory/",
     "/organizations/charity/public/",
+    "/volunteering/statistics/",
+    "/api/v1/volunteering/statistics",
 )
 PLACE_NAME_TOKEN = re.compile(r"【\d+】")
 

@@ -196,7 +196,33 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
 ]
 
 
+# Menus of the top bar, by the namespace of an item's URL name (or the name itself). Items of a
+# namespace not listed stand alone; a menu with one item the user may use is shown as that item.
+SECTIONS: list[tuple[str, Any, str, tuple[str, ...]]] = [
+    ("cases", _("工单"), "inboxes", ("cases",)),
+    ("people", _("居民与网格"), "people", ("territory", "registry")),
+    ("facilities", _("设施与生活圈"), "buildings", ("facilities",)),
+    ("workforce", _("社区工作者"), "person-badge", ("workforce",)),
+    ("organizations", _("社会组织与慈善"), "diagram-3", ("organizations",)),
+    ("volunteering", _("志愿服务与党员"), "heart", ("volunteering",)),
+    ("system", _("系统"), "gear", ("cases:open311_clients", "core", "accounts", "admin")),
+]
+
+
+def _section_of(url_name: str) -> str | None:
+    namespace = url_name.split(":", 1)[0]
+    for code, _label, _icon, members in reversed(SECTIONS):
+        if url_name in members:
+            return code
+    for code, _label, _icon, members in SECTIONS:
+        if namespace in members:
+            return code
+    return None
+
+
 def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    """The top bar: single links and menus of links (``children``), only what ``user`` may use; the
+    current page's link (and its menu) marked active."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "is_resident", False):
         return []
     perms = user.permissions()
@@ -208,7 +234,20 @@ def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         if (current_path == "/" if p == "/" else current_path.startswith(p))
     ]
     best = max(matching, key=len, default=None)
-    return [
-        {"label": label, "url": reverse(url_name), "icon": icon, "active": prefix == best}
-        for label, url_name, icon, _perm, prefix in shown
-    ]
+    entries: list[dict[str, Any]] = []
+    menus: dict[str, dict[str, Any]] = {}
+    labels = {code: (label, icon) for code, label, icon, _members in SECTIONS}
+    for label, url_name, icon, _perm, prefix in shown:
+        link = {"label": label, "url": reverse(url_name), "icon": icon, "active": prefix == best}
+        section = _section_of(url_name)
+        if section is None:
+            entries.append(link)
+            continue
+        if section not in menus:
+            title, menu_icon = labels[section]
+            menus[section] = {"label": title, "icon": menu_icon, "active": False, "children": []}
+            entries.append(menus[section])
+        menus[section]["children"].append(link)
+        menus[section]["active"] = menus[section]["active"] or link["active"]
+    # A menu of one is just that link.
+    return [e["children"][0] if len(e.get("children", ())) == 1 else e for e in entries]

@@ -352,3 +352,45 @@ def test_static_assets_exist_without_dangling_references(path):
             continue
         target = f"{folder}/{url.split('?')[0].split('#')[0]}"
         assert finders.find(target), f"{path} refers to missing {target}"
+
+
+MENU_NAV = [
+    {"label": "工作台", "url": "/", "icon": "house", "active": False},
+    {
+        "label": "工单",
+        "icon": "inboxes",
+        "active": True,
+        "children": [
+            {"label": "工单待办", "url": "/cases/inbox/", "icon": "inboxes", "active": True},
+            {"label": "受理登记", "url": "/cases/new/", "icon": "", "active": False},
+        ],
+    },
+]
+
+
+def test_staff_layout_renders_menus_with_the_current_page_marked():
+    request = make_request()
+    html = render_child("layouts/staff.html", STAFF_PAGE, request, {"shell_nav": MENU_NAV})
+    assert 'class="nav-link dropdown-toggle btn btn-link active"' in html
+    assert 'data-bs-toggle="dropdown" aria-expanded="false"' in html
+    assert 'class="dropdown-item active" href="/cases/inbox/" aria-current="page"' in html
+    assert 'class="dropdown-item" href="/cases/new/">受理登记' in html
+
+
+def test_navigation_groups_what_the_user_may_use_into_menus(db):
+    from shequ.web.navigation import nav_for
+    from tests.world import build_world
+
+    user = build_world().users["community_staff"]
+    nav = nav_for(user, "/cases/inbox/")
+    labels = [entry["label"] for entry in nav]
+    assert labels[:2] == ["工作台", "我的消息"]  # stand-alone links first, as declared
+    cases = next(entry for entry in nav if entry["label"] == "工单")
+    assert cases["active"] and [c["url"] for c in cases["children"] if c["active"]] == [
+        "/cases/inbox/"
+    ]
+    assert sum(1 for entry in nav for c in entry.get("children", []) if c["active"]) == 1
+    # Nothing the role may not use: a community worker has no audit log or admin.
+    urls = [c["url"] for entry in nav for c in entry.get("children", [entry])]
+    assert "/audit/" not in urls and "/admin/" not in urls
+    assert all(len(entry["children"]) > 1 for entry in nav if "children" in entry)
