@@ -629,7 +629,7 @@ def _create_accounts(
     }
     taken = sorted(
         User.objects.filter(
-            username__in=[s.code for s in BUILTIN_ROLES if s.code != "resident"]
+            username__in=[s.code for s in BUILTIN_ROLES if s.is_staff_role]
         ).values_list("username", flat=True)
     )
     if taken:
@@ -665,7 +665,7 @@ def _create_accounts(
         full_name = _person_name(rng)
         password = passwords[spec.code]
         phone = ""
-        if spec.code == "resident":
+        if not spec.is_staff_role:  # residents, volunteers, party members sign in by phone
             phone = _free_resident_phone(seed)
             user = create_resident_user(
                 phone=phone, full_name=full_name, password=password, is_synthetic=True
@@ -693,35 +693,35 @@ def _create_accounts(
     return accounts
 
 
-def _link_resident_account(accounts: list[DemoAccount], home: _Home) -> None:
-    """Make the demo resident account someone in the registry: the head of a household in the home
-    community, aged 30 to 60, who takes the account's phone number and name, so the resident pages show
-    a real record."""
-    account = next((a for a in accounts if a.role == "resident"), None)
-    if account is None:
-        return
+def _link_resident_accounts(accounts: list[DemoAccount], home: _Home) -> dict[str, Resident]:
+    """Make each demo resident account (resident, volunteer, party member) someone in the registry:
+    the head of a different household in the home community, aged 30 to 60, who takes the account's
+    phone number and name, so the resident pages show a real record. Returns the records by role."""
     today = timezone.localdate()
-    resident = (
-        Resident.objects.filter(
-            community=home.community,
-            is_synthetic=True,
-            relation=Relation.HEAD,
-            status=LifeStatus.ACTIVE,
-            account__isnull=True,
-            birth_date__lte=today.replace(year=today.year - 30, day=min(today.day, 28)),
-            birth_date__gt=today.replace(year=today.year - 60, day=min(today.day, 28)),
-        )
-        .order_by("pk")
-        .first()
-    )
-    if resident is None:
-        return
-    user = User.objects.get(username=account.username)
-    resident.phone = account.phone
-    resident.account = user
-    resident.save(update_fields=["phone", "phone_index", "account"])
-    user.full_name = resident.name
-    user.save(update_fields=["full_name"])
+    heads = Resident.objects.filter(
+        community=home.community,
+        is_synthetic=True,
+        relation=Relation.HEAD,
+        status=LifeStatus.ACTIVE,
+        account__isnull=True,
+        birth_date__lte=today.replace(year=today.year - 30, day=min(today.day, 28)),
+        birth_date__gt=today.replace(year=today.year - 60, day=min(today.day, 28)),
+    ).order_by("pk")
+    linked: dict[str, Resident] = {}
+    for account in accounts:
+        if not account.phone:
+            continue
+        resident = heads.first()
+        if resident is None:
+            break
+        user = User.objects.get(username=account.username)
+        resident.phone = account.phone
+        resident.account = user
+        resident.save(update_fields=["phone", "phone_index", "account"])
+        user.full_name = resident.name
+        user.save(update_fields=["full_name"])
+        linked[account.role] = resident
+    return linked
 
 
 # --- Public entry points -----------------------------------------------------------------------
@@ -887,7 +887,7 @@ def generate(
             population = generate_population(
                 seed=seed, scale=scale, residents=residents, stdout=stdout
             )
-            _link_resident_account(accounts, home)
+            linked = _link_resident_accounts(accounts, home)
             catalog = load_demo_catalog(county=home.county, community=home.community)
             demo_users = {
                 u.username: u

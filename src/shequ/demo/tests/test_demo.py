@@ -190,9 +190,10 @@ def test_one_account_per_builtin_role_held_at_the_right_place(territory):
     }
     for spec in BUILTIN_ROLES:
         account = by_role[spec.code]
-        if spec.code == "resident":
+        if not spec.is_staff_role:  # resident, volunteer, party member: phone sign-in
             user = User.objects.get(username=account.username)
             assert user.kind == UserKind.RESIDENT
+            assert user.resident_record.community.code == HOME_COMMUNITY  # linked to the registry
             assert account.phone.startswith("1990000") and len(account.phone) == 11
             assert user.phone == account.phone
             assert account.login == account.phone
@@ -414,14 +415,19 @@ def test_command_prints_accounts_once_and_writes_a_private_file(territory, tmp_p
         user = (
             User.objects.get(username=account["username"])
             if account["username"]
-            else User.objects.get(is_synthetic=True, kind=UserKind.RESIDENT)
+            else next(
+                u
+                for u in User.objects.filter(is_synthetic=True, kind=UserKind.RESIDENT)
+                if u.phone == account["phone"]
+            )
         )
         assert user.check_password(account["password"])
     for spec in BUILTIN_ROLES:
-        if spec.code != "resident":
+        if spec.is_staff_role:
             assert spec.code in text
-    # The only phone number printed is the demo resident's own (synthetic) one.
-    assert PHONE_RE.findall(text) == [resident["phone"]]
+    # The only phone numbers printed are the demo resident accounts' own (synthetic) ones.
+    assert sorted(PHONE_RE.findall(text)) == sorted(a["phone"] for a in accounts if a["phone"])
+    assert resident["phone"]
     assert "shequ demo --reset" in text
 
     # Run again: nothing changes and no password is shown.
