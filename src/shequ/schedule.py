@@ -92,6 +92,12 @@ JOBS: list[PeriodicJob] = [
         hour=3,
         minute=17,
     ),
+    PeriodicJob(
+        name="expire-time-bank-hours",
+        task_path="shequ.volunteering.tasks.expire_time_bank_hours",
+        hour=2,
+        minute=25,
+    ),
 ]
 
 

@@ -53,6 +53,10 @@ from shequ.organizations.demo_social import delete_demo_social, load_demo_social
 from shequ.organizations.models import CharityFund, Provider, SocialOrganization
 from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
+from shequ.volunteering.demo_activities import delete_demo_activities, load_demo_activities
+from shequ.volunteering.demo_party import delete_demo_party, load_demo_party
+from shequ.volunteering.demo_timebank import delete_demo_timebank, load_demo_timebank
+from shequ.volunteering.demo_volunteers import delete_demo_volunteers, load_demo_volunteers
 from shequ.workforce.demo_development import delete_demo_development, load_demo_development
 from shequ.workforce.demo_workers import delete_demo_workers, load_demo_workers
 from shequ.workforce.models import CommunityWorker
@@ -254,6 +258,10 @@ COUNT_LABELS = {
     "social_organizations": gettext_lazy("社区社会组织"),
     "charity_funds": gettext_lazy("慈善基金(超市)"),
     "providers": gettext_lazy("服务主体"),
+    "volunteers": gettext_lazy("志愿者"),
+    "volunteer_activities": gettext_lazy("志愿服务活动"),
+    "party_members": gettext_lazy("在职党员"),
+    "wishes": gettext_lazy("微心愿"),
 }
 
 
@@ -911,6 +919,18 @@ def generate(
             social_counts = load_demo_social(county=home.county, seed=seed)
             charity_counts = load_demo_charity(county=home.county, seed=seed)
             provider_counts = load_demo_providers(county=home.county, seed=seed)
+            say(_("· 志愿者、志愿服务活动、时间银行、党员报到和微心愿 …"))
+            # Volunteers before their activities, whose settlement credits the time bank; the time
+            # bank's spends and donations use those hours. The demo's volunteer and party-member
+            # accounts are the registered volunteer and the rostered (not yet checked-in) member.
+            volunteer_counts = load_demo_volunteers(
+                county=home.county, seed=seed, journey_volunteer=linked.get("volunteer")
+            )
+            activity_counts = load_demo_activities(county=home.county, seed=seed)
+            load_demo_timebank(county=home.county, seed=seed)
+            party_counts = load_demo_party(
+                county=home.county, seed=seed, journey_member=linked.get("party_member")
+            )
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -939,6 +959,10 @@ def generate(
                     "charity_funds": charity_counts["funds"],
                     "providers": provider_counts["property_companies"]
                     + provider_counts["other_providers"],
+                    "volunteers": volunteer_counts["volunteers"],
+                    "volunteer_activities": activity_counts["activities"],
+                    "party_members": party_counts["members"],
+                    "wishes": party_counts["wishes"],
                     **population,
                 },
                 accounts=accounts,
@@ -982,6 +1006,12 @@ def reset() -> dict[str, int]:
             # households point at demo grids, estates and buildings.
             # Providers first (they link cases), charity before projects (needs are matched to
             # them), social work before workers (sites are staffed by them).
+            # The time bank first (its credits point at attendances), then activities (their
+            # attendances point at volunteers), then wishes and party members, then volunteers.
+            delete_demo_timebank()
+            deleted["volunteer_activities"] = delete_demo_activities()["activities"]
+            deleted["wishes"] = delete_demo_party()["wishes"]
+            deleted["volunteers"] = delete_demo_volunteers()["volunteers"]
             deleted["providers"] = delete_demo_providers()["providers"]
             deleted["charity_funds"] = delete_demo_charity()["funds"]
             deleted["social_organizations"] = delete_demo_social()["organizations"]

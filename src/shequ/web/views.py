@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.accounts.queries import place_labels
 from shequ.core import notifications
+from shequ.volunteering.queries.volunteers import resident_roles
 from shequ.web.attention import items_for
 
 
@@ -26,7 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/landing.html")
     if getattr(user, "is_resident", False):
         return render(
-            request, "web/resident_home.html", {"unread": notifications.unread_count(user)}
+            request,
+            "web/resident_home.html",
+            {"unread": notifications.unread_count(user), **resident_roles(user)},
         )
     assignments = user.active_assignments()  # type: ignore[union-attr]
     labels = place_labels(assignments)

@@ -4,7 +4,6 @@ balance, and every bad input of the brief refused with its reason and nothing wr
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,7 @@ from shequ.organizations.models import (
 )
 from shequ.organizations.queries import charity as queries
 from shequ.organizations.tests.factories_charity import ask, disburse, donate, make_fund
+from tests.concurrency import at_once
 from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
 
@@ -463,28 +463,6 @@ def test_entry_numbers_stay_gapless_after_a_refusal(world: World, fund: CharityF
 # --- Concurrency (PostgreSQL) ----------------------------------------------------------------------
 
 
-def _at_once(*steps: Any) -> list[str]:
-    results: list[str] = []
-    barrier = threading.Barrier(len(steps))
-
-    def run(step: Any) -> None:
-        try:
-            barrier.wait()
-            step()
-            results.append("ok")
-        except ValidationError as exc:
-            results.append(exc.messages[0])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_approvals_at_once_cannot_overdraw_the_fund() -> None:
     if connection.vendor == "sqlite":
@@ -495,7 +473,7 @@ def test_two_approvals_at_once_cannot_overdraw_the_fund() -> None:
     first = ask(fund, "80", by=world.users["community_staff"])
     second = ask(fund, "80", by=world.users["community_staff"])
 
-    results = _at_once(
+    results = at_once(
         lambda: actions.approve_disbursement(request=first, by=world.users["community_head"]),
         lambda: actions.approve_disbursement(request=second, by=world.users["township_staff"]),
     )
@@ -514,7 +492,7 @@ def test_the_same_request_approved_twice_at_once_posts_once() -> None:
     donate(fund, "100")
     asked = ask(fund, "30", by=world.users["community_staff"])
 
-    results = _at_once(
+    results = at_once(
         lambda: actions.approve_disbursement(
             request=DisbursementRequest.objects.get(pk=asked.pk), by=world.users["community_head"]
         ),
@@ -535,7 +513,7 @@ def test_donations_at_once_get_gapless_numbers_and_distinct_receipts() -> None:
     world = build_world()
     fund = make_fund(region=world.regions[HOME["community"]])
 
-    results = _at_once(*(lambda: donate(fund, "10") for _ in range(4)))
+    results = at_once(*(lambda: donate(fund, "10") for _ in range(4)))
 
     assert results == ["ok"] * 4
     numbers = sorted(CharityEntry.objects.filter(fund=fund).values_list("number", flat=True))

@@ -5,7 +5,6 @@ flagged), the evaluation (finished projects only, once), the list with its budge
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from shequ.organizations.actions import social as actions
 from shequ.organizations.models import ProjectMilestone, ProjectStatus, ServiceProject
 from shequ.organizations.tests.factories_social import make_org, make_project
+from tests.concurrency import at_once
 from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
 
@@ -260,39 +260,21 @@ def test_two_clicks_at_once_on_postgresql_start_once_and_evaluate_once() -> None
     project = make_project(region=world.regions[HOME["township"]], provider=provider)
     by = world.users["township_staff"]
 
-    def at_once(step: Any) -> list[str]:
-        results: list[str] = []
-        barrier = threading.Barrier(2)
-
-        def run() -> None:
-            try:
-                barrier.wait()
-                step()
-                results.append("ok")
-            except ValidationError as exc:
-                results.append(exc.messages[0])
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
-
-    started = at_once(
-        lambda: actions.transition_project(
+    def start() -> None:
+        actions.transition_project(
             project=ServiceProject.objects.get(pk=project.pk), transition="start", by=by
         )
-    )
+
+    started = at_once(start, start)
     assert sorted(r == "ok" for r in started) == [False, True], started
     project.refresh_from_db()
     assert project.status == ProjectStatus.RUNNING and project.version == 2
     actions.transition_project(project=project, transition="finish", by=by)
-    evaluated = at_once(
-        lambda: actions.evaluate_project(
+
+    def evaluate() -> None:
+        actions.evaluate_project(
             project=ServiceProject.objects.get(pk=project.pk), by=by, score="88"
         )
-    )
+
+    evaluated = at_once(evaluate, evaluate)
     assert sorted(r == "ok" for r in evaluated) == [False, True], evaluated

@@ -176,6 +176,7 @@ class TimeBankRule(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+    is_synthetic = models.BooleanField(_("演示数据"), default=False)
 
     scope_region_field = "region"
     scope_grid_field = None

@@ -47,8 +47,9 @@ class Wish(models.Model):
     resident = models.ForeignKey(
         Resident, verbose_name=_("心愿人"), on_delete=models.PROTECT, related_name="wishes"
     )
+    # None: posted by the system (the demo, an import).
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     channel = models.CharField(_("登记渠道"), max_length=8, choices=Channel.choices)
     category = models.CharField(_("类别"), max_length=16, choices=WishCategory.choices)

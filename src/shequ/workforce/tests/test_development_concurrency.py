@@ -5,39 +5,16 @@ review (the review row is locked while an answer is recorded)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from shequ.workforce.actions import development as actions
 from shequ.workforce.models import CandidateCheck, CandidateReview
 from shequ.workforce.tests.factories_development import make_candidate_review
+from tests.concurrency import at_once
 from tests.world import HOME, build_world
-
-
-def _race(*calls: Callable[[], object]) -> list[str]:
-    results: list[str] = []
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            call()
-            results.append("ok")
-        except ValidationError as exc:
-            results.append(" ".join(exc.messages))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture
@@ -56,7 +33,7 @@ def test_two_submits_at_once_open_one_set_of_checks(postgres_only: None) -> None
             review=CandidateReview.objects.get(pk=review.pk), by=None
         )
 
-    results = _race(submit, submit)
+    results = at_once(submit, submit)
 
     assert results.count("ok") == 1
     assert any("刚刚已被他人处理" in r for r in results)
@@ -78,7 +55,7 @@ def test_the_last_two_answers_at_once_still_pass_the_review(postgres_only: None)
             by=None,
         )  # fmt: skip
 
-    results = _race(answer(last_but_one), answer(last))
+    results = at_once(answer(last_but_one), answer(last))
 
     assert results == ["ok", "ok"]
     assert CandidateReview.objects.get(pk=review.pk).status == "passed"

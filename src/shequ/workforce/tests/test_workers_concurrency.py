@@ -4,7 +4,6 @@ same races are played one after the other from stale copies."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -16,29 +15,8 @@ from django.utils import timezone
 from shequ.workforce.actions import workers as actions
 from shequ.workforce.models import CommunityWorker, WorkerPost, WorkerStatusChange
 from shequ.workforce.tests.factories_workers import make_worker
+from tests.concurrency import at_once
 from tests.world import HOME, build_world
-
-
-def _race(*calls: Callable[[], object]) -> list[str]:
-    results: list[str] = []
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            call()
-            results.append("ok")
-        except ValidationError as exc:
-            results.append(" ".join(exc.messages))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,7 +33,7 @@ def test_two_status_changes_at_once_record_one() -> None:
             reason="并发点击", by=None, version=1,
         )  # fmt: skip
 
-    results = _race(change("left"), change("retired"))
+    results = at_once(change("left"), change("retired"))
 
     assert results.count("ok") == 1
     assert any("刚刚已被他人修改" in r for r in results)
@@ -76,7 +54,7 @@ def test_two_grid_posts_at_once_give_one() -> None:
             grid=world.grids[HOME["community"] + number], started_on=date(2024, 1, 1), by=None,
         )  # fmt: skip
 
-    results = _race(assign("001"), assign("002"))
+    results = at_once(assign("001"), assign("002"))
 
     assert results.count("ok") == 1
     assert any("专职网格员" in r for r in results)
