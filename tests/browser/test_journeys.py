@@ -237,6 +237,7 @@ RESIDENT_PAGES = [
     "/cases/services/certificates/",
     "/organizations/providers/directory/",
     "/organizations/providers/directory/?kind=property",
+    "/volunteering/statistics/",
 ]
 
 
@@ -290,6 +291,12 @@ def test_resident_pages_pass_accessibility_checks_on_a_small_phone(
         "/registry/me/requests/",
         "/registry/me/requests/new/",
         "/registry/me/requests/new/?kind=correction",
+        "/volunteering/me/",
+        "/volunteering/me/register/",
+        "/volunteering/me/activities/",
+        "/volunteering/me/activities/browse/",
+        "/volunteering/me/time-account/",
+        "/volunteering/me/wishes/",
     ):
         check(path)
     context.close()
@@ -563,6 +570,163 @@ def test_a_county_official_reads_staffing_drills_down_and_records_a_training(
     assert _axe_violations(page) == []
 
     page.goto(f"{base}/organizations/linkage/")
-    assert "志愿" in page.inner_text("main .alert")  # volunteers are not recorded yet: said so
+    # Every party is answered now (the volunteering app answers for volunteers): no "not yet" note.
+    assert page.locator("main .alert-warning").count() == 0
     assert page.locator("main table tbody tr").count() > 0
     context.close()
+
+
+# --- A resident volunteers, signs in and out by the QR code, and sees the hours (issue #7) -----------
+
+# The activity is posted and signed up for before it starts (publishing and signing up are refused
+# after the start); then time passes, in a process of its own against the journey's database: the
+# activity is now 30 minutes under way and ends in 90 minutes.
+ACTIVITY_UNDER_WAY = """
+from datetime import timedelta
+from shequ.core import calendar
+from shequ.volunteering.models import VolunteerActivity
+
+now = calendar.now()
+moved = VolunteerActivity.objects.filter(code="ACTIVITY_CODE", status="recruiting").update(
+    starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(minutes=90)
+)
+print("moved", moved)
+"""
+
+
+def test_a_resident_volunteers_signs_in_by_qr_and_sees_the_hours(
+    server: dict[str, Any], browser: Any
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = server["base"]
+    accounts = {a["role"]: a for a in server["accounts"]}
+    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    phone = phone_context.new_page()
+    desk_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    desk = desk_context.new_page()
+    problems: dict[str, list[str]] = {}
+
+    def check(page: Any, label: str) -> None:
+        # Away from the button just clicked, past its colour transition, before measuring contrast.
+        page.mouse.move(1, 1)
+        page.wait_for_timeout(400)
+        found = _axe_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if page is phone and overflow > 0:
+            found.append(f"page is {overflow}px wider than a 360px screen")
+        if found:
+            problems[label] = found
+
+    # The resident registers as a volunteer.
+    _sign_in(phone, base, accounts["resident"])
+    phone.goto(f"{base}/volunteering/me/register/")
+    name = phone.inner_text("main p.fs-5").split("，", 1)[0].strip()
+    phone.check("input[name=skills][value=elderly_care]")
+    phone.check("input[name=availability][value=weekend]")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_load_state()
+    assert "已提交志愿者注册" in phone.inner_text("body"), phone.inner_text("main")[:500]
+    check(phone, "/volunteering/me/ (pending)")
+
+    # The community's staff approve, then post an activity starting in 10 minutes and publish it.
+    _sign_in(desk, base, accounts["community_staff"])
+    desk.goto(f"{base}/volunteering/volunteers/?status=pending&q={name}")
+    desk.locator("main table a[href^='/volunteering/volunteers/']").first.click()
+    desk.wait_for_load_state()
+    assert name in desk.inner_text("main")
+    desk.select_option("main form[action$='/decide/'] select[name=decision]", "approve")
+    desk.click("main form[action$='/decide/'] button[type=submit]")
+    desk.wait_for_load_state()
+    assert "已审核" in desk.inner_text("body"), desk.inner_text("main")[:500]
+
+    start = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0)
+    start += timedelta(minutes=10)
+    desk.goto(f"{base}/volunteering/activities/new/")
+    desk.select_option("select[name=region]", index=1)
+    desk.fill("input[name=title]", "周末陪伴独居老人")
+    desk.fill("input[name=place]", "社区活动中心")
+    desk.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT%H:%M"))
+    desk.fill("input[name=ends_at]", (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    desk.fill("input[name=needed]", "5")
+    desk.select_option("select[name=target_group]", "elderly")
+    desk.click("main form button[type=submit]")
+    desk.wait_for_load_state()
+    detail = urlparse(desk.url).path
+    assert detail.startswith("/volunteering/activities/"), desk.inner_text("main")[:800]
+    code = detail.rstrip("/").rsplit("/", 1)[-1]
+    desk.click("main button[name=transition][value=publish]")
+    desk.wait_for_load_state()
+    assert "已发布招募" in desk.inner_text("body"), desk.inner_text("main")[:500]
+
+    # The resident signs up.
+    phone.goto(f"{base}/volunteering/me/activities/browse/")
+    check(phone, "/volunteering/me/activities/browse/")
+    phone.click(f"main a[href='/volunteering/me/activities/{code}/']")
+    phone.wait_for_load_state()
+    phone.click("main form:has(input[name=do][value=sign_up]) button[type=submit]")
+    phone.wait_for_load_state()
+    assert "报名成功" in phone.inner_text("body"), phone.inner_text("main")[:500]
+    check(phone, "/volunteering/me/activities/<code>/ (enrolled)")
+
+    shift = subprocess.run(  # noqa: S603
+        [
+            *(sys.executable, "-m", "shequ.cli", "manage", "shell", "-c"),
+            ACTIVITY_UNDER_WAY.replace("ACTIVITY_CODE", code),
+        ],
+        env=server["env"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert shift.returncode == 0 and "moved 1" in shift.stdout, shift.stderr[-3000:]
+
+    # Sign in and out: the organiser's phone shows the QR code; the volunteer's phone opens it.
+    for mode, button, said in (("in", "确认签到", "签到成功"), ("out", "确认签退", "签退成功")):
+        desk.goto(f"{base}/volunteering/activities/{code}/attendance/?mode={mode}")
+        url = desk.get_attribute("[data-attend-url]", "data-attend-url") or ""
+        assert "/volunteering/attend/" in url, desk.inner_text("main")[:500]
+        phone.goto(url)
+        check(phone, f"/volunteering/attend/ ({mode})")
+        phone.click(f"main form button:has-text('{button}')")
+        phone.wait_for_load_state()
+        assert said in phone.inner_text("body"), phone.inner_text("main")[:500]
+
+    # The organiser finishes the activity, confirms 2 hours and settles.
+    desk.goto(base + detail)
+    finish = desk.locator("main form:has(input[name=transition][value=finish])")
+    finish.locator("input[name=people_served]").fill("4")
+    finish.locator("textarea[name=summary]").fill("陪伴4位独居老人。")
+    finish.locator("button[type=submit]").click()
+    desk.wait_for_load_state()
+    assert "活动已结束" in desk.inner_text("body"), desk.inner_text("main")[:800]
+    hours = desk.locator("main form[action*='/hours/']").first
+    hours.locator("input[name=hours]").fill("2")
+    hours.locator("button[type=submit]").click()
+    desk.wait_for_load_state()
+    assert "服务时长 2.00 小时" in desk.inner_text("body"), desk.inner_text("main")[:800]
+    desk.click("main button[name=transition][value=settle]")
+    desk.wait_for_load_state()
+    assert "已确认全部时长" in desk.inner_text("body"), desk.inner_text("main")[:800]
+
+    # The resident's time account shows the hours.
+    phone.goto(f"{base}/volunteering/me/time-account/")
+    main = phone.inner_text("main")
+    assert "+2.00" in main and "志愿服务" in main, main[:800]
+    check(phone, "/volunteering/me/time-account/ (credited)")
+    phone.screenshot(path=str(ARTIFACTS / "volunteer-time-account.png"), full_page=True)
+
+    # And posts a wish: its page (with the withdraw button) on the phone.
+    phone.goto(f"{base}/volunteering/me/wishes/")
+    phone.select_option("select[name=category]", "repair")
+    phone.fill("input[name=title]", "厨房水龙头漏水，想请人修一下")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_load_state()
+    assert "心愿已提交" in phone.inner_text("body"), phone.inner_text("main")[:500]
+    check(phone, "/volunteering/me/wishes/<number>/ (posted)")
+    phone_context.close()
+    desk_context.close()
+    assert not problems, problems

@@ -57,6 +57,7 @@ from shequ.volunteering.demo_activities import delete_demo_activities, load_demo
 from shequ.volunteering.demo_party import delete_demo_party, load_demo_party
 from shequ.volunteering.demo_timebank import delete_demo_timebank, load_demo_timebank
 from shequ.volunteering.demo_volunteers import delete_demo_volunteers, load_demo_volunteers
+from shequ.volunteering.models import PartyMember, Volunteer, VolunteerActivity, Wish
 from shequ.workforce.demo_development import delete_demo_development, load_demo_development
 from shequ.workforce.demo_workers import delete_demo_workers, load_demo_workers
 from shequ.workforce.models import CommunityWorker
@@ -759,7 +760,17 @@ def synthetic_counts() -> dict[str, int]:
         "social_organizations": SocialOrganization.objects.filter(is_synthetic=True).count(),
         "charity_funds": CharityFund.objects.filter(is_synthetic=True).count(),
         "providers": Provider.objects.filter(is_synthetic=True).count(),
+        **_volunteering_counts(),
         **population_counts(),
+    }
+
+
+def _volunteering_counts() -> dict[str, int]:
+    return {
+        "volunteers": Volunteer.objects.filter(is_synthetic=True).count(),
+        "volunteer_activities": VolunteerActivity.objects.filter(is_synthetic=True).count(),
+        "party_members": PartyMember.objects.filter(is_synthetic=True).count(),
+        "wishes": Wish.objects.filter(is_synthetic=True).count(),
     }
 
 
@@ -923,12 +934,12 @@ def generate(
             # Volunteers before their activities, whose settlement credits the time bank; the time
             # bank's spends and donations use those hours. The demo's volunteer and party-member
             # accounts are the registered volunteer and the rostered (not yet checked-in) member.
-            volunteer_counts = load_demo_volunteers(
+            load_demo_volunteers(
                 county=home.county, seed=seed, journey_volunteer=linked.get("volunteer")
             )
-            activity_counts = load_demo_activities(county=home.county, seed=seed)
+            load_demo_activities(county=home.county, seed=seed)
             load_demo_timebank(county=home.county, seed=seed)
-            party_counts = load_demo_party(
+            load_demo_party(
                 county=home.county, seed=seed, journey_member=linked.get("party_member")
             )
             say(
@@ -959,10 +970,7 @@ def generate(
                     "charity_funds": charity_counts["funds"],
                     "providers": provider_counts["property_companies"]
                     + provider_counts["other_providers"],
-                    "volunteers": volunteer_counts["volunteers"],
-                    "volunteer_activities": activity_counts["activities"],
-                    "party_members": party_counts["members"],
-                    "wishes": party_counts["wishes"],
+                    **_volunteering_counts(),
                     **population,
                 },
                 accounts=accounts,

@@ -25,13 +25,13 @@ from shequ.core import calendar
 from shequ.territory.models import Level, Region
 from shequ.volunteering.actions import activities as actions
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     AttendanceMethod,
     PointsEntry,
     SignUpStatus,
     TargetGroup,
     Volunteer,
+    VolunteerActivity,
     VolunteerStatus,
 )
 from shequ.volunteering.permissions import VolunteeringPerm
@@ -79,7 +79,9 @@ def load_demo_activities(*, county: Region, seed: int) -> dict[str, int]:
     organiser = _organiser()
     if organiser is None:
         return counts
-    if Activity.objects.filter(is_synthetic=True, region__path__startswith=county.path).exists():
+    if VolunteerActivity.objects.filter(
+        is_synthetic=True, region__path__startswith=county.path
+    ).exists():
         return counts
     rng = random.Random(f"{seed}-activities")  # noqa: S311 (demo data)
     home = _home(organiser, county)
@@ -141,7 +143,7 @@ def load_demo_activities(*, county: Region, seed: int) -> dict[str, int]:
     return counts
 
 
-def _sign_up(activity: Activity, volunteer: Volunteer) -> ActivitySignUp | None:
+def _sign_up(activity: VolunteerActivity, volunteer: Volunteer) -> ActivitySignUp | None:
     try:
         with transaction.atomic():
             return actions.sign_up(activity=activity, by=None, volunteer=volunteer)
@@ -221,5 +223,5 @@ def delete_demo_activities() -> dict[str, int]:
     signups = ActivitySignUp.objects.filter(activity__is_synthetic=True)
     points = PointsEntry.objects.filter(signup__in=signups).delete()[0]
     deleted_signups = signups.delete()[0]
-    activities = Activity.objects.filter(is_synthetic=True).delete()[0]
+    activities = VolunteerActivity.objects.filter(is_synthetic=True).delete()[0]
     return {"points": points, "signups": deleted_signups, "activities": activities}

@@ -22,8 +22,8 @@ from shequ.territory.models import Level, Region
 from shequ.volunteering.actions import party as actions
 from shequ.volunteering.actions import wishes as wish_actions
 from shequ.volunteering.models import (
-    PartyCheckIn,
     PartyMember,
+    PartyMemberCheckin,
     PartyOrganization,
     Wish,
     WishEvent,
@@ -219,7 +219,7 @@ def delete_demo_party() -> dict[str, int]:
     )
     events = WishEvent.objects.filter(wish__in=wishes).delete()[0]
     removed_wishes = wishes.delete()[0]
-    checkins = PartyCheckIn.objects.filter(
+    checkins = PartyMemberCheckin.objects.filter(
         Q(member__is_synthetic=True) | Q(organization__is_synthetic=True)
     ).delete()[0]
     members = PartyMember.objects.filter(

@@ -8,7 +8,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from shequ.core.masking import mask_name
-from shequ.volunteering.models import PartyCheckIn, PartyOrganization
+from shequ.volunteering.models import PartyMemberCheckin, PartyOrganization
 
 
 class PartyOrgOut(Schema):
@@ -62,19 +62,19 @@ class CheckInOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_member_name(obj: PartyCheckIn) -> str:
+    def resolve_member_name(obj: PartyMemberCheckin) -> str:
         return mask_name(obj.member.resident.name)
 
     @staticmethod
-    def resolve_organization(obj: PartyCheckIn) -> str:
+    def resolve_organization(obj: PartyMemberCheckin) -> str:
         return obj.organization.name
 
     @staticmethod
-    def resolve_community_code(obj: PartyCheckIn) -> str:
+    def resolve_community_code(obj: PartyMemberCheckin) -> str:
         return obj.community.code
 
     @staticmethod
-    def resolve_status_label(obj: PartyCheckIn) -> str:
+    def resolve_status_label(obj: PartyMemberCheckin) -> str:
         return str(obj.get_status_display())
 
 

@@ -38,7 +38,9 @@ def id_number(
     """
     n = next(_serials) if serial is None else serial
     if area is None:
-        area = AREA if n < 100 else f"32{(n // 100) % 10000:04d}"
+        # After each hundred the area moves on, never back to AREA (which the first hundred use).
+        block = (n // 100) % 10000
+        area = AREA if n < 100 else f"32{block:04d}" if f"32{block:04d}" != AREA else "320000"
     parity = 1 if sex == "male" else 0
     first17 = f"{area}{born:%Y%m%d}{n % 100:02d}{parity}"
     return first17 + id_check_character(first17)

@@ -42,7 +42,9 @@ def _records(world: Any) -> dict[str, dict[str, Any]]:
                 MemberInput(
                     name=f"{sentinel}甲",
                     relation=Relation.HEAD,
-                    id_number=synthetic_id(county, 901),
+                    id_number=synthetic_id(
+                        county, 901, date(1959, 9, 9)
+                    ),  # a birth date no factory uses
                     phone="19900009901" if county == "320302" else "19900009902",
                 )
             ],

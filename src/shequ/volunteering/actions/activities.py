@@ -24,7 +24,6 @@ from shequ.volunteering.actions import timebank as timebank_actions
 from shequ.volunteering.actions import volunteers as volunteer_actions
 from shequ.volunteering.actions.volunteers import own_resident, require
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     AttendanceMethod,
@@ -32,6 +31,7 @@ from shequ.volunteering.models import (
     Skill,
     TargetGroup,
     Volunteer,
+    VolunteerActivity,
     VolunteerStatus,
     VolunteerTeam,
 )
@@ -68,13 +68,15 @@ WORKFLOW = Workflow(
 )
 
 
-def activity_hours(activity: Activity) -> Decimal:
+def activity_hours(activity: VolunteerActivity) -> Decimal:
     """The activity's length in hours (the most anyone can be credited for it)."""
     seconds = Decimal((activity.ends_at - activity.starts_at).total_seconds())
     return (seconds / Decimal(3600)).quantize(HOURS, rounding=ROUND_HALF_UP)
 
 
-def computed_hours(activity: Activity, signed_in: datetime, signed_out: datetime) -> Decimal:
+def computed_hours(
+    activity: VolunteerActivity, signed_in: datetime, signed_out: datetime
+) -> Decimal:
     """Time present, clipped to the activity's start and end."""
     start = max(signed_in, activity.starts_at)
     end = min(signed_out, activity.ends_at)
@@ -158,7 +160,7 @@ def create_activity(
     team: VolunteerTeam | None = None,
     organiser: Any = None,
     is_synthetic: bool = False,
-) -> Activity:
+) -> VolunteerActivity:
     """A draft recruitment post in ``region`` (a community in the organiser's jurisdiction).
     ``organiser`` defaults to ``by``; the system (``by=None``: the demo) names one."""
     if region is None or region.level != Level.COMMUNITY:
@@ -181,7 +183,7 @@ def create_activity(
         code = f"HD{calendar.localdate():%Y%m%d}{secrets.token_hex(3).upper()}"
         try:
             with transaction.atomic():
-                activity = Activity.objects.create(
+                activity = VolunteerActivity.objects.create(
                     code=code,
                     region=region,
                     team=team,
@@ -204,7 +206,7 @@ def create_activity(
 @transaction.atomic
 def update_activity(
     *,
-    activity: Activity,
+    activity: VolunteerActivity,
     by: Any,
     version: int | None = None,
     title: str,
@@ -216,10 +218,12 @@ def update_activity(
     description: str = "",
     skills: Iterable[str] = (),
     team: VolunteerTeam | None = None,
-) -> Activity:
+) -> VolunteerActivity:
     """Edit the post while it is a draft or recruiting. Fewer places than already enrolled is refused."""
     require(by, Perm.ORGANISE, activity.region)
-    locked = Activity.objects.select_for_update().select_related("region").get(pk=activity.pk)
+    locked = (
+        VolunteerActivity.objects.select_for_update().select_related("region").get(pk=activity.pk)
+    )
     if locked.status not in EDITABLE:
         raise ValidationError(_("活动已结束招募，不能再修改。"))
     if version is not None and version != locked.version:
@@ -241,7 +245,7 @@ def update_activity(
         )
     values.update(description=(description or "").strip()[:2000], team=team)
     before = {name: getattr(locked, name) for name in values}
-    Activity.objects.filter(pk=locked.pk).update(version=F("version") + 1, **values)
+    VolunteerActivity.objects.filter(pk=locked.pk).update(version=F("version") + 1, **values)
     locked.refresh_from_db()
     if needed is not None and needed > enrolled:
         _promote_waitlisted(locked, needed - enrolled)
@@ -257,12 +261,12 @@ def update_activity(
 @transaction.atomic
 def transition_activity(
     *,
-    activity: Activity,
+    activity: VolunteerActivity,
     name: str,
     by: Any,
     people_served: int | None = None,
     summary: str = "",
-) -> Activity:
+) -> VolunteerActivity:
     """Publish, close recruitment, finish (after the start, with people served and a summary) or
     cancel. Settlement has its own action (``settle_activity``)."""
     if name == "settle":
@@ -298,7 +302,7 @@ def transition_activity(
     return activity
 
 
-def _tell_cancelled(activity: Activity) -> None:
+def _tell_cancelled(activity: VolunteerActivity) -> None:
     signups = ActivitySignUp.objects.filter(
         activity=activity, status__in=(SignUpStatus.ENROLLED, SignUpStatus.WAITLISTED)
     ).select_related("volunteer__resident__account")
@@ -342,7 +346,7 @@ def may_serve_in(volunteer: Volunteer, region: Region) -> bool:
     return area is not None and region.path.startswith(area.path)
 
 
-def _overlapping(volunteer: Volunteer, activity: Activity) -> ActivitySignUp | None:
+def _overlapping(volunteer: Volunteer, activity: VolunteerActivity) -> ActivitySignUp | None:
     return (
         ActivitySignUp.objects.filter(
             volunteer=volunteer,
@@ -358,11 +362,15 @@ def _overlapping(volunteer: Volunteer, activity: Activity) -> ActivitySignUp | N
 
 
 @transaction.atomic
-def sign_up(*, activity: Activity, by: Any, volunteer: Volunteer | None = None) -> ActivitySignUp:
+def sign_up(
+    *, activity: VolunteerActivity, by: Any, volunteer: Volunteer | None = None
+) -> ActivitySignUp:
     """The resident signs up (or staff sign ``volunteer`` up for them, e.g. by telephone): enrolled
     while places remain, else on the waitlist. The activity row is locked, so concurrent sign-ups
     never enrol more than ``needed``."""
-    locked = Activity.objects.select_for_update().select_related("region").get(pk=activity.pk)
+    locked = (
+        VolunteerActivity.objects.select_for_update().select_related("region").get(pk=activity.pk)
+    )
     if volunteer is None or getattr(by, "is_resident", False):
         volunteer = _active_volunteer(by)
     else:
@@ -411,7 +419,7 @@ def waitlist_position(signup: ActivitySignUp) -> int | None:
     return ahead.count() + 1
 
 
-def _promote_waitlisted(activity: Activity, places: int) -> list[ActivitySignUp]:
+def _promote_waitlisted(activity: VolunteerActivity, places: int) -> list[ActivitySignUp]:
     """Move the first ``places`` waitlisted volunteers up (the activity row is locked) and tell them."""
     if places <= 0:
         return []
@@ -451,7 +459,9 @@ def cancel_signup(*, signup: ActivitySignUp, by: Any) -> ActivitySignUp:
     if volunteer is not None and signup.volunteer_id != volunteer.pk:
         raise PermissionDenied(_("只能取消本人的报名。"))
     activity = (
-        Activity.objects.select_for_update().select_related("region").get(pk=signup.activity_id)
+        VolunteerActivity.objects.select_for_update()
+        .select_related("region")
+        .get(pk=signup.activity_id)
     )
     if volunteer is None:
         require(by, Perm.ORGANISE, activity.region)
@@ -473,7 +483,7 @@ def cancel_signup(*, signup: ActivitySignUp, by: Any) -> ActivitySignUp:
 # --- Attendance ------------------------------------------------------------------------------------
 
 
-def _attendance_open(activity: Activity) -> None:
+def _attendance_open(activity: VolunteerActivity) -> None:
     if activity.status not in (S.RECRUITING, S.CLOSED, S.FINISHED):
         raise ValidationError(_("该活动当前不能签到签退。"))
 
@@ -562,7 +572,9 @@ def attend_with_token(*, token: str, by: Any) -> ActivitySignUp:
     """The volunteer's phone posts the scanned token: sign in or out as it says."""
     parsed = attendance.parse_token(token)
     activity = (
-        Activity.objects.filter(pk=parsed.activity_id).first() if parsed is not None else None
+        VolunteerActivity.objects.filter(pk=parsed.activity_id).first()
+        if parsed is not None
+        else None
     )
     if parsed is None or activity is None or not attendance.signature_matches(activity, parsed):
         raise AttendanceRefused(_("签到码无效，请扫描组织者手机上显示的二维码。"))
@@ -574,7 +586,7 @@ def attend_with_token(*, token: str, by: Any) -> ActivitySignUp:
 
 
 @transaction.atomic
-def attend_with_short_code(*, activity: Activity, code: str, by: Any) -> ActivitySignUp:
+def attend_with_short_code(*, activity: VolunteerActivity, code: str, by: Any) -> ActivitySignUp:
     """The six digits shown under the QR code, typed on the activity's page."""
     direction = attendance.short_code_direction(activity, code)
     if direction is None:
@@ -584,7 +596,7 @@ def attend_with_short_code(*, activity: Activity, code: str, by: Any) -> Activit
     return _attend(activity, direction, by)
 
 
-def _attend(activity: Activity, direction: str, by: Any) -> ActivitySignUp:
+def _attend(activity: VolunteerActivity, direction: str, by: Any) -> ActivitySignUp:
     volunteer = _active_volunteer(by)
     signup = ActivitySignUp.objects.filter(activity=activity, volunteer=volunteer).first()
     if signup is None or signup.status in (SignUpStatus.CANCELLED,):
@@ -610,7 +622,8 @@ def confirm_hours(
     *, signup: ActivitySignUp, by: Any, hours: Decimal | None = None
 ) -> ActivitySignUp:
     """The organiser confirms a volunteer's hours once the activity is finished: the computed hours
-    by default, or fewer; never more than the activity's length, never negative. Final."""
+    by default, or what the organiser saw (fewer, or more when the volunteer signed in late or out
+    early by mistake); never more than the activity's length, never negative. Final."""
     locked = _roster_row(signup, by)
     activity = locked.activity
     if activity.status != S.FINISHED:
@@ -732,12 +745,14 @@ def rate_activity(
 
 
 @transaction.atomic
-def settle_activity(*, activity: Activity, by: Any) -> Activity:
+def settle_activity(*, activity: VolunteerActivity, by: Any) -> VolunteerActivity:
     """Every volunteer who came has confirmed hours: the activity is settled and, in the same
     transaction, each one's hours go to their time account and their points are awarded. A second
     click finds it already settled."""
     require(by, Perm.ORGANISE, activity.region)
-    locked = Activity.objects.select_for_update().select_related("region").get(pk=activity.pk)
+    locked = (
+        VolunteerActivity.objects.select_for_update().select_related("region").get(pk=activity.pk)
+    )
     if locked.status != S.FINISHED:
         raise ValidationError(
             _("该活动已经确认过时长了。")

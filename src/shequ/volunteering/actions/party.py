@@ -27,8 +27,8 @@ from shequ.territory.models import Level, Region
 from shequ.volunteering.actions.volunteers import require
 from shequ.volunteering.models import (
     CheckInStatus,
-    PartyCheckIn,
     PartyMember,
+    PartyMemberCheckin,
     PartyOrganization,
     PartyOrgKind,
 )
@@ -206,7 +206,7 @@ def add_member(
 
 
 def _end_open_checkin(member: PartyMember, by: Any, note: str) -> None:
-    PartyCheckIn.objects.filter(
+    PartyMemberCheckin.objects.filter(
         member=member, status__in=[CheckInStatus.PENDING, CheckInStatus.CONFIRMED]
     ).update(
         status=CheckInStatus.ENDED,
@@ -257,7 +257,9 @@ def own_membership(user: Any) -> PartyMember | None:
 
 
 @transaction.atomic
-def check_in(*, user: Any, offer: str = "", member: PartyMember | None = None) -> PartyCheckIn:
+def check_in(
+    *, user: Any, offer: str = "", member: PartyMember | None = None
+) -> PartyMemberCheckin:
     """The member signed in as ``user`` checks in to the community where they live. One open
     check-in at a time (the partial unique constraint makes a double click safe). ``member`` with
     ``user=None`` is the system checking a member in (the demo)."""
@@ -274,14 +276,14 @@ def check_in(*, user: Any, offer: str = "", member: PartyMember | None = None) -
         raise ValidationError({"offer": _("服务意向不能超过200个字。")})
     if member.community.level != Level.COMMUNITY:
         raise ValidationError(_("您的居住地不是村(社区)，请联系所在社区核实户籍信息。"))
-    open_one = PartyCheckIn.objects.filter(
+    open_one = PartyMemberCheckin.objects.filter(
         member=member, status__in=[CheckInStatus.PENDING, CheckInStatus.CONFIRMED]
     )
     if open_one.exists():
         raise ValidationError(_("您已经报到过了，无需重复报到。"))
     try:
         with transaction.atomic():
-            checkin = PartyCheckIn.objects.create(
+            checkin = PartyMemberCheckin.objects.create(
                 member=member,
                 community=member.community,
                 organization=member.organization,
@@ -295,8 +297,8 @@ def check_in(*, user: Any, offer: str = "", member: PartyMember | None = None) -
 
 @transaction.atomic
 def decide_checkin(
-    *, checkin: PartyCheckIn, approve: bool, by: Any, note: str = ""
-) -> PartyCheckIn:
+    *, checkin: PartyMemberCheckin, approve: bool, by: Any, note: str = ""
+) -> PartyMemberCheckin:
     """The community confirms a pending check-in, or rejects it with a reason."""
     require(by, PARTY, checkin.community)
     note = (note or "").strip()
@@ -317,7 +319,7 @@ def decide_checkin(
 
 
 @transaction.atomic
-def end_checkin(*, checkin: PartyCheckIn, by: Any, note: str = "") -> PartyCheckIn:
+def end_checkin(*, checkin: PartyMemberCheckin, by: Any, note: str = "") -> PartyMemberCheckin:
     """End a check-in (the member moved away): by the community's staff, or by the member."""
     note = (note or "").strip()[:200]
     is_member = getattr(by, "is_resident", False)
@@ -327,7 +329,7 @@ def end_checkin(*, checkin: PartyCheckIn, by: Any, note: str = "") -> PartyCheck
         transition = CHECKIN_FLOW.get("end")
         if checkin.status not in transition.sources:
             raise ValidationError(_("当前状态下不能进行此操作，请刷新页面查看最新状态。"))
-        moved = PartyCheckIn.objects.filter(
+        moved = PartyMemberCheckin.objects.filter(
             pk=checkin.pk, version=checkin.version, status=checkin.status
         ).update(
             status=CheckInStatus.ENDED,

@@ -33,11 +33,11 @@ from shequ.core.api import (
 from shequ.territory.queries import region_in_scope
 from shequ.volunteering.actions import activities as actions
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     AttendanceMethod,
     TargetGroup,
+    VolunteerActivity,
     VolunteerStatus,
 )
 from shequ.volunteering.permissions import VolunteeringPerm
@@ -84,7 +84,7 @@ def _day(value: str, field: str) -> date | None:
         raise invalid(field, _("请填写有效日期，例如 2026-03-01。")) from None
 
 
-def _activity(user: Any, code: str, perm: str = VIEW) -> Activity:
+def _activity(user: Any, code: str, perm: str = VIEW) -> VolunteerActivity:
     return queries.activity_detail(user, code, perm)
 
 
@@ -104,7 +104,7 @@ def list_activities(
     region: str = Query("", max_length=12),
     date_from: str = Query("", max_length=10, description="YYYY-MM-DD"),
     date_to: str = Query("", max_length=10, description="YYYY-MM-DD"),
-) -> QuerySet[Activity]:
+) -> QuerySet[VolunteerActivity]:
     user = user_with(request, VIEW)
     filters = queries.ActivityFilters(
         status=_choice(status, ActivityStatus, "status"),
@@ -121,7 +121,7 @@ def list_activities(
     response={201: ActivityOut, **ERRORS},
     summary="发布活动（草稿）：须在本辖区的某个村(社区)",
 )
-def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[VolunteerActivity]:
     user = user_with(request, ORGANISE)
     try:
         region = region_in_scope(user, payload.region_code.strip(), ORGANISE)
@@ -143,7 +143,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
 
 
 @router.get("/activities/{activity_code}", response={200: ActivityOut, **ERRORS})
-def get_activity(request: HttpRequest, activity_code: str) -> Activity:
+def get_activity(request: HttpRequest, activity_code: str) -> VolunteerActivity:
     return _activity(user_with(request, VIEW), activity_code)
 
 
@@ -152,7 +152,9 @@ def get_activity(request: HttpRequest, activity_code: str) -> Activity:
     response={200: ActivityOut, **ERRORS},
     summary="publish 发布招募、close 结束招募、finish 活动结束（填服务人次和小结）、settle 确认全部时长、cancel 取消",
 )
-def transition(request: HttpRequest, activity_code: str, payload: TransitionIn) -> Activity:
+def transition(
+    request: HttpRequest, activity_code: str, payload: TransitionIn
+) -> VolunteerActivity:
     user = user_with(request, ORGANISE)
     activity = _activity(user, activity_code, ORGANISE)
     with acting():
@@ -269,7 +271,9 @@ def my_activities(request: HttpRequest) -> list[dict[str, Any]]:
     return [_mine(s) for s in [*mine.upcoming, *mine.attended]]
 
 
-def _resident_activity(volunteer: Any, code: str) -> tuple[Activity, ActivitySignUp | None]:
+def _resident_activity(
+    volunteer: Any, code: str
+) -> tuple[VolunteerActivity, ActivitySignUp | None]:
     try:
         return queries.resident_activity(volunteer, code)
     except Http404:

@@ -25,7 +25,7 @@ from shequ.core.api import ApiError, ErrorOut, PagePagination, acting, not_found
 from shequ.core.masking import mask_name
 from shequ.territory.queries import region_in_scope
 from shequ.volunteering.actions import party as actions
-from shequ.volunteering.models import PartyCheckIn, PartyOrganization
+from shequ.volunteering.models import PartyMemberCheckin, PartyOrganization
 from shequ.volunteering.permissions import VolunteeringPerm
 from shequ.volunteering.queries import party as queries
 from shequ.volunteering.schemas_party import (
@@ -139,12 +139,12 @@ def retire_member(request: HttpRequest, party_org_id: int, member_id: int) -> li
 
 @router.get("/party/checkins", response={200: list[CheckInOut], **ERRORS})
 @paginate(PagePagination)
-def list_checkins(request: HttpRequest, status: str = Query("")) -> QuerySet[PartyCheckIn]:
+def list_checkins(request: HttpRequest, status: str = Query("")) -> QuerySet[PartyMemberCheckin]:
     return queries.checkins(user_with(request, VIEW), status)
 
 
 @router.post("/party/checkins/{checkin_id}/decide", response={200: CheckInOut, **ERRORS})
-def decide_checkin(request: HttpRequest, checkin_id: int, payload: DecideIn) -> PartyCheckIn:
+def decide_checkin(request: HttpRequest, checkin_id: int, payload: DecideIn) -> PartyMemberCheckin:
     user = user_with(request, PARTY)
     checkin = queries.checkin(user, checkin_id, PARTY)
     with acting():
@@ -154,7 +154,7 @@ def decide_checkin(request: HttpRequest, checkin_id: int, payload: DecideIn) -> 
 
 
 @router.post("/party/checkins/{checkin_id}/end", response={200: CheckInOut, **ERRORS})
-def end_checkin(request: HttpRequest, checkin_id: int, payload: DecideIn) -> PartyCheckIn:
+def end_checkin(request: HttpRequest, checkin_id: int, payload: DecideIn) -> PartyMemberCheckin:
     user = user_with(request, PARTY)
     checkin = queries.checkin(user, checkin_id, PARTY)
     with acting():
@@ -194,13 +194,13 @@ def _resident(request: HttpRequest) -> Any:
 
 
 @router.get("/me/party", response={200: list[CheckInOut], **ERRORS}, summary="本人的报到记录")
-def my_checkins(request: HttpRequest) -> list[PartyCheckIn]:
+def my_checkins(request: HttpRequest) -> list[PartyMemberCheckin]:
     member = actions.own_membership(_resident(request))
     return list(queries.own_checkins(member)[:50]) if member is not None else []
 
 
 @router.post("/me/party/check-in", response={201: CheckInOut, **ERRORS})
-def my_check_in(request: HttpRequest, payload: CheckInIn) -> Status[PartyCheckIn]:
+def my_check_in(request: HttpRequest, payload: CheckInIn) -> Status[PartyMemberCheckin]:
     user = _resident(request)
     with acting():
         checkin = actions.check_in(user=user, offer=payload.offer)

@@ -2,26 +2,26 @@
 
 - ``volunteers``: ``Volunteer`` (a registry resident), ``VolunteerTeam`` and ``TeamMembership``,
   ``PointsEntry`` and ``Recognition``.
-- ``activities``: ``Activity`` (recruitment post) and ``ActivitySignUp`` (roster, attendance, hours,
+- ``activities``: ``VolunteerActivity`` (recruitment post) and ``ActivitySignUp`` (roster, attendance, hours,
   evaluations).
-- ``party``: ``PartyOrganization``, ``PartyMember`` and ``PartyCheckIn``.
+- ``party``: ``PartyOrganization``, ``PartyMember`` and ``PartyMemberCheckin``.
 - ``wishes``: ``Wish`` (微心愿) and ``WishEvent``.
 - ``timebank``: ``TimeAccount``, ``TimeTransfer``, ``TimeMovement`` and ``TimeBankRule``.
 """
 
 from shequ.volunteering.models.activities import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     AttendanceMethod,
     SignUpStatus,
     TargetGroup,
+    VolunteerActivity,
 )
 from shequ.volunteering.models.party import (
     OPEN_CHECKIN_STATUSES,
     CheckInStatus,
-    PartyCheckIn,
     PartyMember,
+    PartyMemberCheckin,
     PartyOrganization,
     PartyOrgKind,
 )
@@ -54,15 +54,14 @@ __all__ = [
     "OPEN_CHECKIN_STATUSES",
     "STAR_HOURS",
     "AccountKind",
-    "Activity",
     "ActivitySignUp",
     "ActivityStatus",
     "AttendanceMethod",
     "Availability",
     "Channel",
     "CheckInStatus",
-    "PartyCheckIn",
     "PartyMember",
+    "PartyMemberCheckin",
     "PartyOrgKind",
     "PartyOrganization",
     "PointsEntry",
@@ -80,6 +79,7 @@ __all__ = [
     "TimeTransfer",
     "TransferKind",
     "Volunteer",
+    "VolunteerActivity",
     "VolunteerStatus",
     "VolunteerTeam",
     "Wish",

@@ -34,7 +34,7 @@ class ActivityStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class Activity(models.Model):
+class VolunteerActivity(models.Model):
     """A volunteer activity (志愿服务活动) with its recruitment post."""
 
     code = models.CharField(_("活动编号"), max_length=24, unique=True)
@@ -114,7 +114,9 @@ class AttendanceMethod(models.TextChoices):
 class ActivitySignUp(models.Model):
     """One volunteer on one activity's roster: sign-up, attendance, hours and the two evaluations."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="signups")
+    activity = models.ForeignKey(
+        VolunteerActivity, on_delete=models.PROTECT, related_name="signups"
+    )
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="signups")
     status = models.CharField(_("报名状态"), max_length=12, choices=SignUpStatus.choices)
     signed_up_at = models.DateTimeField(_("报名时间"), default=timezone.now)

@@ -97,7 +97,7 @@ class CheckInStatus(models.TextChoices):
 OPEN_CHECKIN_STATUSES = (CheckInStatus.PENDING, CheckInStatus.CONFIRMED)
 
 
-class PartyCheckIn(models.Model):
+class PartyMemberCheckin(models.Model):
     """A member's check-in to the community where they live (在职党员到社区报到)."""
 
     member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="checkins")

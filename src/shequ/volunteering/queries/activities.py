@@ -16,11 +16,11 @@ from shequ.core.scoping import get_scoped_or_404, scoped
 from shequ.territory.models import Level, Region
 from shequ.territory.queries import narrowing_regions
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     SignUpStatus,
     Volunteer,
+    VolunteerActivity,
     VolunteerTeam,
 )
 from shequ.volunteering.permissions import VolunteeringPerm
@@ -41,17 +41,17 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=calendar.localtime().tzinfo)
 
 
-def _with_counts(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+def _with_counts(queryset: QuerySet[VolunteerActivity]) -> QuerySet[VolunteerActivity]:
     return queryset.annotate(
         enrolled_count=Count("signups", filter=Q(signups__status=SignUpStatus.ENROLLED)),
         waitlisted_count=Count("signups", filter=Q(signups__status=SignUpStatus.WAITLISTED)),
     )
 
 
-def activities(user: Any, filters: ActivityFilters | None = None) -> QuerySet[Activity]:
+def activities(user: Any, filters: ActivityFilters | None = None) -> QuerySet[VolunteerActivity]:
     """Activities in the user's jurisdiction, newest first, with their enrolment counts."""
     f = filters or ActivityFilters()
-    queryset = scoped(Activity.objects.all(), user, Perm.VIEW)
+    queryset = scoped(VolunteerActivity.objects.all(), user, Perm.VIEW)
     if f.status:
         queryset = queryset.filter(status=f.status)
     if f.target_group:
@@ -69,19 +69,19 @@ def filter_regions(user: Any) -> QuerySet[Region]:
     return narrowing_regions(user, Perm.VIEW)
 
 
-def activity_detail(user: Any, code: str, perm: str = Perm.VIEW) -> Activity:
+def activity_detail(user: Any, code: str, perm: str = Perm.VIEW) -> VolunteerActivity:
     code = (code or "").strip()
     if not code or len(code) > 24:
         raise Http404
     return get_scoped_or_404(
-        _with_counts(Activity.objects.select_related("region", "team", "organiser")),
+        _with_counts(VolunteerActivity.objects.select_related("region", "team", "organiser")),
         user,
         perm,
         code=code,
     )
 
 
-def signup_on(user: Any, activity: Activity, signup_id: int) -> ActivitySignUp:
+def signup_on(user: Any, activity: VolunteerActivity, signup_id: int) -> ActivitySignUp:
     """A roster row of ``activity`` (already scoped); 404 for anything else."""
     return get_scoped_or_404(
         ActivitySignUp.objects.select_related("activity__region", "volunteer__resident"),
@@ -92,7 +92,7 @@ def signup_on(user: Any, activity: Activity, signup_id: int) -> ActivitySignUp:
     )
 
 
-def roster(activity: Activity) -> list[ActivitySignUp]:
+def roster(activity: VolunteerActivity) -> list[ActivitySignUp]:
     """Everyone on the roster: enrolled first, then the waitlist in order, then the rest."""
     order = {
         SignUpStatus.ENROLLED: 0,
@@ -131,7 +131,7 @@ def may(user: Any, perm: str, region: Region) -> bool:
 # --- The resident's side ---------------------------------------------------------------------------
 
 
-def browsable(volunteer: Volunteer) -> QuerySet[Activity]:
+def browsable(volunteer: Volunteer) -> QuerySet[VolunteerActivity]:
     """Recruiting activities not yet started, in the volunteer's community or service area."""
     where = Q(region=volunteer.community_id)
     if volunteer.service_area_id is not None:
@@ -140,7 +140,7 @@ def browsable(volunteer: Volunteer) -> QuerySet[Activity]:
         if path:
             where |= Q(region__path__startswith=path)
     return _with_counts(
-        Activity.objects.filter(
+        VolunteerActivity.objects.filter(
             where, status=ActivityStatus.RECRUITING, starts_at__gt=calendar.now()
         )
         .select_related("region")
@@ -148,7 +148,9 @@ def browsable(volunteer: Volunteer) -> QuerySet[Activity]:
     )
 
 
-def resident_activity(volunteer: Volunteer, code: str) -> tuple[Activity, ActivitySignUp | None]:
+def resident_activity(
+    volunteer: Volunteer, code: str
+) -> tuple[VolunteerActivity, ActivitySignUp | None]:
     """An activity the volunteer may browse, or one they signed up for; 404 otherwise."""
     code = (code or "").strip()
     if not code or len(code) > 24:
@@ -159,7 +161,7 @@ def resident_activity(volunteer: Volunteer, code: str) -> tuple[Activity, Activi
         .first()
     )
     if signup is not None:
-        activity = _with_counts(Activity.objects.select_related("region")).get(
+        activity = _with_counts(VolunteerActivity.objects.select_related("region")).get(
             pk=signup.activity_id
         )
         return activity, signup
@@ -180,9 +182,11 @@ def resident_signup(volunteer: Volunteer, signup_id: int) -> ActivitySignUp:
     return signup
 
 
-def activities_for_signup(signup: ActivitySignUp) -> Activity:
+def activities_for_signup(signup: ActivitySignUp) -> VolunteerActivity:
     """The activity of the resident's own sign-up, with its counts."""
-    return _with_counts(Activity.objects.select_related("region")).get(pk=signup.activity_id)
+    return _with_counts(VolunteerActivity.objects.select_related("region")).get(
+        pk=signup.activity_id
+    )
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from shequ.territory.models import Level, Region
 from shequ.territory.queries import child_regions, grouped_by_child, region_in_scope
 from shequ.volunteering.models import (
     CheckInStatus,
-    PartyCheckIn,
     PartyMember,
+    PartyMemberCheckin,
     PartyOrganization,
 )
 from shequ.volunteering.permissions import VolunteeringPerm
@@ -71,7 +71,7 @@ def roster(user: Any, org: PartyOrganization, perm: str = VIEW) -> list[RosterRo
     where = user.jurisdiction(perm)
     open_checkins = {
         c.member_id: c
-        for c in PartyCheckIn.objects.filter(
+        for c in PartyMemberCheckin.objects.filter(
             organization=org, status__in=[CheckInStatus.PENDING, CheckInStatus.CONFIRMED]
         )
     }
@@ -110,9 +110,9 @@ def roster_member(org: PartyOrganization, member_id: int) -> PartyMember:
 # --- Check-ins -----------------------------------------------------------------------------------
 
 
-def checkins(user: Any, status: str = "", perm: str = VIEW) -> QuerySet[PartyCheckIn]:
+def checkins(user: Any, status: str = "", perm: str = VIEW) -> QuerySet[PartyMemberCheckin]:
     """Check-ins to communities in scope, pending first, newest first."""
-    found = scoped(PartyCheckIn.objects.all(), user, perm).select_related(
+    found = scoped(PartyMemberCheckin.objects.all(), user, perm).select_related(
         "member__resident", "community", "organization"
     )
     if status in CheckInStatus.values:
@@ -121,18 +121,18 @@ def checkins(user: Any, status: str = "", perm: str = VIEW) -> QuerySet[PartyChe
     return found.order_by(pending_first, "-checked_in_at", "-pk")
 
 
-def checkin(user: Any, checkin_id: int, perm: str = VIEW) -> PartyCheckIn:
+def checkin(user: Any, checkin_id: int, perm: str = VIEW) -> PartyMemberCheckin:
     return get_scoped_or_404(
-        PartyCheckIn.objects.select_related("member__resident", "community", "organization"),
+        PartyMemberCheckin.objects.select_related("member__resident", "community", "organization"),
         user,
         perm,
         pk=checkin_id,
     )
 
 
-def own_checkins(member: PartyMember) -> QuerySet[PartyCheckIn]:
+def own_checkins(member: PartyMember) -> QuerySet[PartyMemberCheckin]:
     return (
-        PartyCheckIn.objects.filter(member=member)
+        PartyMemberCheckin.objects.filter(member=member)
         .select_related("community")
         .order_by("-checked_in_at", "-pk")
     )
@@ -143,7 +143,7 @@ def own_checkins(member: PartyMember) -> QuerySet[PartyCheckIn]:
 
 def _confirmed() -> Exists:
     return Exists(
-        PartyCheckIn.objects.filter(member=OuterRef("pk"), status=CheckInStatus.CONFIRMED)
+        PartyMemberCheckin.objects.filter(member=OuterRef("pk"), status=CheckInStatus.CONFIRMED)
     )
 
 

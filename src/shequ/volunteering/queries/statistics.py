@@ -31,10 +31,10 @@ from shequ.organizations import linkage
 from shequ.territory import queries as territory
 from shequ.territory.models import Level, Region
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     Volunteer,
+    VolunteerActivity,
     VolunteerStatus,
 )
 from shequ.volunteering.permissions import VolunteeringPerm
@@ -156,9 +156,9 @@ def _served(region_path: str, period: StatPeriod) -> QuerySet[ActivitySignUp]:
     )
 
 
-def _held(region_path: str, period: StatPeriod) -> QuerySet[Activity]:
+def _held(region_path: str, period: StatPeriod) -> QuerySet[VolunteerActivity]:
     start, end = period.bounds()
-    return Activity.objects.filter(
+    return VolunteerActivity.objects.filter(
         region__path__under=region_path, status__in=HELD, starts_at__gte=start, starts_at__lt=end
     )
 
@@ -319,7 +319,7 @@ def volunteers_linked(community_ids: Sequence[int], period: Any) -> set[int]:
         activity=OuterRef("pk"), hours_confirmed__isnull=False, hours_confirmed__gt=0
     )
     return set(
-        Activity.objects.filter(
+        VolunteerActivity.objects.filter(
             Q(Exists(attended)),
             region_id__in=list(community_ids),
             status__in=HELD,

@@ -11,7 +11,7 @@ from shequ.core import calendar
 from shequ.registry.models import Resident
 from shequ.territory.models import Region
 from shequ.volunteering.actions import activities as actions
-from shequ.volunteering.models import Activity, ActivitySignUp, TargetGroup, Volunteer
+from shequ.volunteering.models import ActivitySignUp, TargetGroup, Volunteer, VolunteerActivity
 from shequ.volunteering.tests.factories_volunteers import make_volunteer
 
 _phones = itertools.count(1)
@@ -28,7 +28,7 @@ def make_activity(
     publish: bool = True,
     starts_at: datetime | None = None,
     **fields: Any,
-) -> Activity:
+) -> VolunteerActivity:
     """A post in ``community`` by ``by`` (an organiser there), published unless told otherwise."""
     start = starts_at or (calendar.now() + starts_in).replace(microsecond=0)
     activity = actions.create_activity(
@@ -64,14 +64,16 @@ def volunteer_user(
     return user, volunteer
 
 
-def enrol(activity: Activity, user: Any) -> ActivitySignUp:
+def enrol(activity: VolunteerActivity, user: Any) -> ActivitySignUp:
     return actions.sign_up(activity=activity, by=user)
 
 
-def started(activity: Activity, *, ago: timedelta = timedelta(hours=4)) -> Activity:
+def started(
+    activity: VolunteerActivity, *, ago: timedelta = timedelta(hours=4)
+) -> VolunteerActivity:
     """Move an activity's times into the past (tests of what happens during and after it)."""
     length = activity.ends_at - activity.starts_at
     start = (calendar.now() - ago).replace(microsecond=0)
-    Activity.objects.filter(pk=activity.pk).update(starts_at=start, ends_at=start + length)
+    VolunteerActivity.objects.filter(pk=activity.pk).update(starts_at=start, ends_at=start + length)
     activity.refresh_from_db()
     return activity

@@ -12,7 +12,7 @@ from shequ.registry.tests import factories as people
 from shequ.territory.models import Region
 from shequ.volunteering.actions import party as actions
 from shequ.volunteering.actions import wishes as wish_actions
-from shequ.volunteering.models import PartyCheckIn, PartyMember, PartyOrganization, Wish
+from shequ.volunteering.models import PartyMember, PartyMemberCheckin, PartyOrganization, Wish
 
 _phones = itertools.count(1)
 
@@ -55,7 +55,7 @@ def member_user(
     return user, member
 
 
-def confirm(checkin: PartyCheckIn) -> PartyCheckIn:
+def confirm(checkin: PartyMemberCheckin) -> PartyMemberCheckin:
     return actions.decide_checkin(checkin=checkin, approve=True, by=None)
 
 

@@ -18,7 +18,6 @@ from shequ.registry.tests import factories as people
 from shequ.territory.models import Region
 from shequ.volunteering.actions import timebank as actions
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     SignUpStatus,
@@ -26,6 +25,7 @@ from shequ.volunteering.models import (
     TimeAccount,
     TimeTransfer,
     Volunteer,
+    VolunteerActivity,
 )
 from shequ.volunteering.tests.factories_volunteers import make_volunteer
 
@@ -42,7 +42,7 @@ def attended(
         community=resident.community, resident=resident
     )
     starts = timezone.now() - timedelta(days=1)
-    activity = Activity.objects.create(
+    activity = VolunteerActivity.objects.create(
         code=f"HDTB{next(_codes):08d}",
         region=region,
         organiser_id=_organiser_id(),

@@ -12,7 +12,7 @@ import pytest
 
 from shequ.core import calendar
 from shequ.volunteering import attendance
-from shequ.volunteering.models import Activity, ActivitySignUp, SignUpStatus
+from shequ.volunteering.models import ActivitySignUp, SignUpStatus, VolunteerActivity
 from shequ.volunteering.tests.factories_activities import (
     enrol,
     make_activity,
@@ -110,7 +110,7 @@ def test_create_with_end_before_start_or_elsewhere_is_refused(world: World) -> N
         "message": "结束时间须晚于开始时间。",
     }
     assert elsewhere.status_code == 404
-    assert not Activity.objects.exists()
+    assert not VolunteerActivity.objects.exists()
 
 
 def test_outside_the_jurisdiction_is_404(world: World) -> None:

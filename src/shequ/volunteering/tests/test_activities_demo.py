@@ -9,11 +9,11 @@ from shequ.registry.models import Resident
 from shequ.volunteering.demo_activities import delete_demo_activities, load_demo_activities
 from shequ.volunteering.demo_timebank import delete_demo_timebank
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     TimeTransfer,
     Volunteer,
+    VolunteerActivity,
 )
 from shequ.volunteering.tests.factories_volunteers import make_volunteer
 from tests.world import HOME, build_world
@@ -34,19 +34,21 @@ def test_the_demo_settles_past_activities_and_recruits_at_home() -> None:
     counts = load_demo_activities(county=world.regions[HOME["county"]], seed=7)
     again = load_demo_activities(county=world.regions[HOME["county"]], seed=7)
 
-    settled = Activity.objects.filter(status=ActivityStatus.SETTLED)
+    settled = VolunteerActivity.objects.filter(status=ActivityStatus.SETTLED)
     assert counts["activities"] == settled.count() + 3 and settled.count() == 6
     assert counts["hours_credited"] > 0
     assert (
         TimeTransfer.objects.filter(signup__activity__in=settled).count()
         == (counts["hours_credited"])
     )
-    assert Activity.objects.filter(status=ActivityStatus.RECRUITING, region=home).count() == 3
+    assert (
+        VolunteerActivity.objects.filter(status=ActivityStatus.RECRUITING, region=home).count() == 3
+    )
     assert again["activities"] == 0
-    assert all(a.is_synthetic for a in Activity.objects.all())
+    assert all(a.is_synthetic for a in VolunteerActivity.objects.all())
 
     delete_demo_timebank()
     deleted = delete_demo_activities()
 
     assert deleted["activities"] == 9
-    assert not Activity.objects.exists() and not ActivitySignUp.objects.exists()
+    assert not VolunteerActivity.objects.exists() and not ActivitySignUp.objects.exists()

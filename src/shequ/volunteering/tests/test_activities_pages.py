@@ -17,13 +17,13 @@ from shequ.core import calendar
 from shequ.core.models import AuditEvent, Notification
 from shequ.volunteering.actions import activities as actions
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     ActivityStatus,
     AttendanceMethod,
     PointsEntry,
     SignUpStatus,
     TimeTransfer,
+    VolunteerActivity,
 )
 from shequ.volunteering.tests.factories_activities import (
     enrol,
@@ -56,15 +56,15 @@ def home(world: World) -> Any:
     return world.regions[HOME["community"]]
 
 
-def roster_url(activity: Activity) -> str:
+def roster_url(activity: VolunteerActivity) -> str:
     return reverse("volunteering:activity_detail", kwargs={"activity_code": activity.code})
 
 
-def mine_url(activity: Activity) -> str:
+def mine_url(activity: VolunteerActivity) -> str:
     return reverse("volunteering:my_activity", kwargs={"activity_code": activity.code})
 
 
-def row_url(activity: Activity, signup: ActivitySignUp, what: str) -> str:
+def row_url(activity: VolunteerActivity, signup: ActivitySignUp, what: str) -> str:
     return reverse(
         f"volunteering:roster_{what}",
         kwargs={"activity_code": activity.code, "signup_id": signup.pk},
@@ -88,14 +88,16 @@ def post_form(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def attended_signup(world: World, activity: Activity, name: str = "李志愿") -> ActivitySignUp:
+def attended_signup(
+    world: World, activity: VolunteerActivity, name: str = "李志愿"
+) -> ActivitySignUp:
     """A volunteer who signed up, came and left (staff fallback) on a past activity."""
     user, _volunteer = volunteer_user(home(world), name)
     signup = enrol(activity, user)
     return signup
 
 
-def finish(world: World, activity: Activity) -> Activity:
+def finish(world: World, activity: VolunteerActivity) -> VolunteerActivity:
     return actions.transition_activity(
         activity=activity, name="finish", by=staff(world), people_served=12, summary="顺利完成"
     )
@@ -146,7 +148,7 @@ def test_staff_post_an_activity_as_a_draft_then_publish_it(world: World) -> None
     client = client_for(staff(world))
 
     response = client.post(NEW, post_form())
-    activity = Activity.objects.get(title="助老理发")
+    activity = VolunteerActivity.objects.get(title="助老理发")
     client.post(
         reverse("volunteering:activity_transition", kwargs={"activity_code": activity.code}),
         {"transition": "publish"},
@@ -179,7 +181,7 @@ def test_a_bad_post_is_refused_and_nothing_is_written(
     assert response.status_code == 200
     body = response.content.decode()
     assert (message or "is-invalid") in body
-    assert not Activity.objects.exists()
+    assert not VolunteerActivity.objects.exists()
 
 
 def test_the_action_refuses_a_township_as_the_place() -> None:
@@ -352,7 +354,9 @@ def test_settling_twice_credits_once(world: World) -> None:
     actions.settle_activity(activity=activity, by=staff(world))
 
     with pytest.raises(ValidationError) as again:
-        actions.settle_activity(activity=Activity.objects.get(pk=activity.pk), by=staff(world))
+        actions.settle_activity(
+            activity=VolunteerActivity.objects.get(pk=activity.pk), by=staff(world)
+        )
 
     assert "已经确认过时长" in str(again.value)
     assert TimeTransfer.objects.filter(signup=signup).count() == 1

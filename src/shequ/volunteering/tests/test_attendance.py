@@ -19,11 +19,11 @@ from shequ.core import calendar
 from shequ.volunteering import attendance
 from shequ.volunteering.actions import activities as actions
 from shequ.volunteering.models import (
-    Activity,
     ActivitySignUp,
     AttendanceMethod,
     SignUpStatus,
     TimeTransfer,
+    VolunteerActivity,
 )
 from shequ.volunteering.tests.factories_activities import (
     enrol,
@@ -55,7 +55,9 @@ def attend_url(token: str) -> str:
     return reverse("volunteering:attend", kwargs={"attendance_token": token})
 
 
-def running(world: World, *, ago: timedelta = timedelta(minutes=10)) -> tuple[Activity, Any, Any]:
+def running(
+    world: World, *, ago: timedelta = timedelta(minutes=10)
+) -> tuple[VolunteerActivity, Any, Any]:
     """An activity that started ``ago``, with one enrolled volunteer (user, signup)."""
     activity = make_activity(community=home(world), by=staff(world), hours=2)
     user, _v = volunteer_user(home(world))
@@ -322,8 +324,12 @@ def test_a_double_clicked_settlement_credits_once() -> None:
     actions.confirm_hours(signup=signup, by=by)
 
     results = at_once(
-        lambda: actions.settle_activity(activity=Activity.objects.get(pk=activity.pk), by=by),
-        lambda: actions.settle_activity(activity=Activity.objects.get(pk=activity.pk), by=by),
+        lambda: actions.settle_activity(
+            activity=VolunteerActivity.objects.get(pk=activity.pk), by=by
+        ),
+        lambda: actions.settle_activity(
+            activity=VolunteerActivity.objects.get(pk=activity.pk), by=by
+        ),
     )
 
     assert results.count("ok") == 1, results

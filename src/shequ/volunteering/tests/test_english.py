@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 
 # Fields whose text is what people typed, shown as entered in either language.
 ENTERED = {
-    models.Activity: ("title", "place", "description", "summary"),
+    models.VolunteerActivity: ("title", "place", "description", "summary"),
     models.VolunteerTeam: ("name", "description"),
     models.Volunteer: ("introduction", "decision_note"),
     models.Recognition: ("title", "awarded_by_name"),
     models.PartyOrganization: ("name", "workplace"),
-    models.PartyCheckIn: ("offer", "note"),
+    models.PartyMemberCheckin: ("offer", "note"),
     models.Wish: ("title", "description", "fulfilment_note", "decline_reason"),
     models.WishEvent: ("note",),
     models.TimeTransfer: ("memo",),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shequ.registry.tests import factories as people
-from shequ.volunteering.models import CheckInStatus, PartyCheckIn
+from shequ.volunteering.models import CheckInStatus, PartyMemberCheckin
 from shequ.volunteering.tests.factories_party import make_member, make_org, member_user
 from tests.pages import client_for
 from tests.world import HOME, World, build_world
@@ -87,7 +87,7 @@ def test_a_non_member_cannot_check_in(world: World) -> None:
     me = client_for(resident_user(people.resident(home(world), "路人")))
     response = me.post(f"{API}/me/party/check-in", {"offer": ""}, content_type="application/json")
     assert response.status_code == 403
-    assert not PartyCheckIn.objects.exists()
+    assert not PartyMemberCheckin.objects.exists()
 
 
 def test_coverage_share_is_null_where_nobody_is_rostered(world: World) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from shequ.registry.tests import factories as people
 from shequ.volunteering.demo_party import delete_demo_party, load_demo_party
-from shequ.volunteering.models import PartyCheckIn, PartyMember, PartyOrganization, Wish
+from shequ.volunteering.models import PartyMember, PartyMemberCheckin, PartyOrganization, Wish
 from shequ.volunteering.queries.party import coverage
 from tests.world import HOME, build_world
 
@@ -31,7 +31,7 @@ def test_the_demo_loads_twice_and_deletes() -> None:
 
     assert first == again and first["organizations"] >= 5 and first["wishes"] == 8
     assert PartyMember.objects.get(resident=journey).is_active
-    assert not PartyCheckIn.objects.filter(member__resident=journey).exists()
+    assert not PartyMemberCheckin.objects.filter(member__resident=journey).exists()
     members, checked = coverage([home.pk])[home.pk]
     assert members == first["members"] and 0 < checked < members
     assert set(Wish.objects.values_list("status", flat=True)) >= {"posted", "open", "confirmed"}

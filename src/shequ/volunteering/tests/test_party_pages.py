@@ -13,7 +13,12 @@ from django.urls import reverse
 from shequ.core.models import AuditEvent
 from shequ.registry.tests import factories as people
 from shequ.volunteering.actions import party as actions
-from shequ.volunteering.models import CheckInStatus, PartyCheckIn, PartyMember, PartyOrganization
+from shequ.volunteering.models import (
+    CheckInStatus,
+    PartyMember,
+    PartyMemberCheckin,
+    PartyOrganization,
+)
 from shequ.volunteering.queries.party import coverage
 from shequ.volunteering.tests.factories_party import (
     confirm,
@@ -122,7 +127,7 @@ def test_remove_and_not_in_service_end_the_open_checkin(world: World) -> None:
     client.post(org_url(org, f"members/{member.pk}/retire/"))
     member.refresh_from_db()
     assert not member.in_service
-    assert PartyCheckIn.objects.get().status == CheckInStatus.ENDED
+    assert PartyMemberCheckin.objects.get().status == CheckInStatus.ENDED
     client.post(org_url(org, f"members/{member.pk}/remove/"))
     member.refresh_from_db()
     assert not member.is_active
@@ -151,7 +156,7 @@ def test_a_member_checks_in_and_the_community_confirms(world: World) -> None:
     assert org.name in page and home(world).name in page
 
     assert me.post(CHECK_IN, {"offer": "周末助老"}).status_code == 302
-    checkin = PartyCheckIn.objects.get()
+    checkin = PartyMemberCheckin.objects.get()
     assert checkin.status == CheckInStatus.PENDING and checkin.community == home(world)
 
     staff = client_for(world.users["community_staff"])
@@ -172,7 +177,7 @@ def test_checking_in_twice_is_refused(world: World) -> None:
     me.post(CHECK_IN, {"offer": ""})
     second = me.post(CHECK_IN, {"offer": ""}, follow=True)
     assert "无需重复报到" in html(second)
-    assert PartyCheckIn.objects.count() == 1
+    assert PartyMemberCheckin.objects.count() == 1
 
 
 def test_the_database_refuses_a_second_open_checkin(world: World) -> None:
@@ -180,7 +185,7 @@ def test_the_database_refuses_a_second_open_checkin(world: World) -> None:
     user, member = member_user(org=org, community=home(world))
     actions.check_in(user=user)
     with pytest.raises(IntegrityError), transaction.atomic():
-        PartyCheckIn.objects.create(member=member, community=home(world), organization=org)
+        PartyMemberCheckin.objects.create(member=member, community=home(world), organization=org)
 
 
 def test_a_resident_on_no_roster_is_told_why_and_cannot_check_in(world: World) -> None:
@@ -189,7 +194,7 @@ def test_a_resident_on_no_roster_is_told_why_and_cannot_check_in(world: World) -
     assert "您不在任何党组织的在职党员名册中" in html(me.get(ME))
     after = me.post(CHECK_IN, {"offer": ""}, follow=True)
     assert "请先由所在单位党组织将您登记入册" in html(after)
-    assert not PartyCheckIn.objects.exists()
+    assert not PartyMemberCheckin.objects.exists()
 
 
 def test_an_unlinked_resident_is_asked_to_link_their_record(world: World) -> None:
@@ -226,7 +231,7 @@ def test_the_member_ends_their_checkin_after_moving(world: World) -> None:
     org = make_org(region=home(world))
     user, _member = member_user(org=org, community=home(world), checked_in=True)
     client_for(user).post(reverse("volunteering:my_party_end"), {"note": "已搬离"})
-    assert PartyCheckIn.objects.get().status == CheckInStatus.ENDED
+    assert PartyMemberCheckin.objects.get().status == CheckInStatus.ENDED
 
 
 def test_the_checkin_list_costs_a_fixed_number_of_queries(

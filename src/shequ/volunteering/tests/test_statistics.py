@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from shequ.organizations import linkage
 from shequ.territory.models import Region
-from shequ.volunteering.models import Activity, ActivitySignUp, ActivityStatus, Volunteer
+from shequ.volunteering.models import ActivitySignUp, ActivityStatus, Volunteer, VolunteerActivity
 from shequ.volunteering.queries import statistics as stats
 from shequ.volunteering.tests.factories_volunteers import make_volunteer
 from tests.pages import client_for, html
@@ -53,11 +53,11 @@ def held(
     *,
     people_served: int = 10,
     status: str = ActivityStatus.SETTLED,
-) -> Activity:
+) -> VolunteerActivity:
     """An activity held in a community on ``day`` with confirmed hours (made directly: the
     statistics read what the activities feature records)."""
     start = at(day)
-    activity = Activity.objects.create(
+    activity = VolunteerActivity.objects.create(
         code=f"HD{next(_codes):06d}",
         region=world.regions[community_code],
         organiser=world.users["community_staff"],

@@ -27,7 +27,12 @@ from shequ.core.page_views import flash_errors, paged, run_action, submit
 from shequ.volunteering import attendance
 from shequ.volunteering.actions import activities as actions
 from shequ.volunteering.forms import activities as forms
-from shequ.volunteering.models import Activity, AttendanceMethod, SignUpStatus, VolunteerStatus
+from shequ.volunteering.models import (
+    AttendanceMethod,
+    SignUpStatus,
+    VolunteerActivity,
+    VolunteerStatus,
+)
 from shequ.volunteering.permissions import VolunteeringPerm
 from shequ.volunteering.queries import activities as queries
 
@@ -43,7 +48,7 @@ def _url_or_blank(name: str) -> str:
         return ""
 
 
-def _roster_url(activity: Activity) -> HttpResponse:
+def _roster_url(activity: VolunteerActivity) -> HttpResponse:
     return redirect("volunteering:activity_detail", activity_code=activity.code)
 
 
@@ -209,7 +214,7 @@ def activity_transition(request: HttpRequest, activity_code: str) -> HttpRespons
 
 def _roster_post(
     request: HttpRequest, activity_code: str, signup_id: int
-) -> tuple[Any, Activity, Any]:
+) -> tuple[Any, VolunteerActivity, Any]:
     user: Any = request.user
     activity = queries.activity_detail(user, activity_code, Perm.ORGANISE)
     return user, activity, queries.signup_on(user, activity, signup_id)
@@ -479,7 +484,7 @@ def attend(request: HttpRequest, attendance_token: str) -> HttpResponse:
     user: Any = request.user
     parsed = attendance.parse_token(attendance_token)
     activity = (
-        Activity.objects.select_related("region").filter(pk=parsed.activity_id).first()
+        VolunteerActivity.objects.select_related("region").filter(pk=parsed.activity_id).first()
         if parsed is not None
         else None
     )
