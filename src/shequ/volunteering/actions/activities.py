@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import audit, calendar, notifications
+from shequ.core.models import AuditEvent, AuditOutcome
 from shequ.core.workflow import Transition, Workflow
 from shequ.territory.models import Level, Region
 from shequ.volunteering import attendance
@@ -585,15 +586,38 @@ def attend_with_token(*, token: str, by: Any) -> ActivitySignUp:
     return _attend(activity, parsed.direction, by)
 
 
-@transaction.atomic
+# Wrong short codes one account may type for one activity in ``SHORT_CODE_WINDOW``: six digits could
+# otherwise be guessed. Counted from the audit trail (append-only, the same in every process).
+SHORT_CODE_TRIES = 5
+SHORT_CODE_WINDOW = timedelta(minutes=10)
+SHORT_CODE_ACTION = "volunteering.attend_short_code"
+
+
 def attend_with_short_code(*, activity: VolunteerActivity, code: str, by: Any) -> ActivitySignUp:
-    """The six digits shown under the QR code, typed on the activity's page."""
+    """The six digits shown under the QR code, typed on the activity's page. After
+    ``SHORT_CODE_TRIES`` wrong codes in ``SHORT_CODE_WINDOW`` the account must scan the QR code or ask
+    the organiser; each wrong code is recorded (outside the refused transaction, so it counts)."""
+    wrong = AuditEvent.objects.filter(
+        actor=by,
+        action=SHORT_CODE_ACTION,
+        object_id=str(activity.pk),
+        outcome=AuditOutcome.FAILURE,
+        at__gte=calendar.now() - SHORT_CODE_WINDOW,
+    ).count()
+    if wrong >= SHORT_CODE_TRIES:
+        raise AttendanceRefused(
+            {"code": _("签到码输错次数过多，请扫描组织者手机上的二维码，或请组织者为您签到。")}
+        )
     direction = attendance.short_code_direction(activity, code)
     if direction is None:
+        audit.record(
+            SHORT_CODE_ACTION, obj=activity, actor=by, outcome=AuditOutcome.FAILURE, fields=["code"]
+        )
         raise AttendanceRefused(
             {"code": _("签到码不正确或已过期，请输入组织者手机上正在显示的6位数字。")}
         )
-    return _attend(activity, direction, by)
+    with transaction.atomic():
+        return _attend(activity, direction, by)
 
 
 def _attend(activity: VolunteerActivity, direction: str, by: Any) -> ActivitySignUp:

@@ -242,6 +242,26 @@ def test_the_short_code_typed_on_the_activity_page(world: World) -> None:
     assert signup.signed_in_at is not None
 
 
+def test_guessing_the_short_code_stops_after_five_wrong_tries(world: World) -> None:
+    activity, user, signup = running(world)
+    url = reverse("volunteering:my_activity", kwargs={"activity_code": activity.code})
+    client = client_for(user)
+    right = attendance.short_code(activity, attendance.IN)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+
+    for _try in range(actions.SHORT_CODE_TRIES):
+        assert "签到码不正确" in html(client.post(url, {"do": "code", "code": wrong}, follow=True))
+    blocked = html(client.post(url, {"do": "code", "code": right}, follow=True))
+
+    signup.refresh_from_db()
+    assert "输错次数过多" in blocked
+    assert signup.signed_in_at is None
+    # The QR code still works: the limit is on guessing, not on attending.
+    actions.attend_with_token(token=attendance.make_token(activity, attendance.IN), by=user)
+    signup.refresh_from_db()
+    assert signup.signed_in_at is not None
+
+
 # --- The staff fallback ----------------------------------------------------------------------------
 
 
