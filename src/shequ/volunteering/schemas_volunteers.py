@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from shequ.volunteering.models import TeamMembership, Volunteer, VolunteerTeam
+from shequ.volunteering.models import TeamJoinRequest, TeamMembership, Volunteer, VolunteerTeam
 
 
 class VolunteerOut(Schema):
@@ -114,3 +114,38 @@ class TeamIn(Schema):
 
 class MemberIn(Schema):
     number: str = Field(..., max_length=24)
+
+
+class JoinIn(Schema):
+    note: str = Field("", max_length=200)
+
+
+class JoinRequestOut(Schema):
+    id: int
+    team_id: int
+    team_name: str
+    volunteer_id: int
+    number: str
+    name: str
+    status: str
+    status_label: str
+    note: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_team_name(obj: TeamJoinRequest) -> str:
+        return obj.team.name
+
+    @staticmethod
+    def resolve_number(obj: TeamJoinRequest) -> str:
+        return obj.volunteer.number
+
+    @staticmethod
+    def resolve_name(obj: TeamJoinRequest) -> str:
+        return obj.volunteer.resident.name
+
+    @staticmethod
+    def resolve_status_label(obj: TeamJoinRequest) -> str:
+        return str(obj.get_status_display())

@@ -12,19 +12,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from shequ.core import audit
+from shequ.core import audit, notifications
 from shequ.core.scoping import require_place
 from shequ.registry.models import LifeStatus, Resident
 from shequ.territory.models import Level, Region
 from shequ.volunteering.models import (
     Availability,
     Channel,
+    JoinRequestStatus,
+    PartyMember,
     PointsEntry,
     PointsReason,
     Recognition,
     Skill,
     TeamCategory,
+    TeamJoinRequest,
     TeamMembership,
     TeamRole,
     Volunteer,
@@ -262,6 +266,15 @@ def update_team(*, team: VolunteerTeam, by: Any, **values: Any) -> VolunteerTeam
     return team
 
 
+def serves_in(volunteer: Volunteer, region: Region) -> bool:
+    """The team's ``region`` covers the volunteer's community, or lies within the wider service area
+    they chose (their township or county)."""
+    if volunteer.community.path.startswith(region.path):
+        return True
+    area = volunteer.service_area
+    return area is not None and region.path.startswith(area.path)
+
+
 @transaction.atomic
 def add_member(*, team: VolunteerTeam, volunteer: Volunteer, by: Any) -> TeamMembership:
     """An active volunteer registered in the team's area joins it (once)."""
@@ -271,7 +284,7 @@ def add_member(*, team: VolunteerTeam, volunteer: Volunteer, by: Any) -> TeamMem
         raise ValidationError(_("该队伍已停止活动，不能加入队员。"))
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise ValidationError({"volunteer": _("只有在册的志愿者可以加入队伍。")})
-    if not volunteer.community.path.startswith(team.region.path):
+    if not serves_in(volunteer, team.region):
         raise ValidationError({"volunteer": _("该志愿者不在本队伍所在区域内注册。")})
     joined = _("该志愿者已经是本队队员。")
     if TeamMembership.objects.filter(team=team, volunteer=volunteer, left_on__isnull=True).exists():
@@ -319,6 +332,132 @@ def set_leader(*, membership: TeamMembership, by: Any) -> TeamMembership:
         region=current.team.region,
     )
     return current
+
+
+# --- Join requests: the volunteer asks, staff decide ------------------------------------------------
+
+
+def is_party_member(volunteer: Volunteer) -> bool:
+    return PartyMember.objects.filter(resident_id=volunteer.resident_id, is_active=True).exists()
+
+
+@transaction.atomic
+def request_to_join(*, team: VolunteerTeam, by: Any, note: str = "") -> TeamJoinRequest:
+    """The resident asks to join ``team``: they must be an active volunteer serving the team's area
+    (a party-member team only for rostered party members), not yet in it, with no request pending."""
+    resident = own_resident(by)
+    if resident is None:
+        raise PermissionDenied(_("请先关联您的居民信息。"))
+    volunteer = (
+        Volunteer.objects.select_for_update(of=("self",))
+        .select_related("community", "service_area")
+        .filter(resident=resident)
+        .first()
+    )
+    if volunteer is None or volunteer.status != VolunteerStatus.ACTIVE:
+        raise ValidationError(_("只有审核通过、在册的志愿者可以申请加入队伍。"))
+    team = VolunteerTeam.objects.select_related("region").get(pk=team.pk)
+    if not team.is_active:
+        raise ValidationError(_("该队伍已停止活动，不能申请加入。"))
+    if not serves_in(volunteer, team.region):
+        raise ValidationError(_("该队伍不在您的注册社区或服务区域内。"))
+    if team.category == TeamCategory.PARTY and not is_party_member(volunteer):
+        raise ValidationError(_("党员志愿服务队只接受在职党员名册中的党员加入。"))
+    if TeamMembership.objects.filter(team=team, volunteer=volunteer, left_on__isnull=True).exists():
+        raise ValidationError(_("您已经是该队队员。"))
+    pending = _("您已经申请加入该队，请等待审核。")
+    if TeamJoinRequest.objects.filter(
+        team=team, volunteer=volunteer, status=JoinRequestStatus.PENDING
+    ).exists():
+        raise ValidationError(pending)
+    try:
+        with transaction.atomic():
+            join = TeamJoinRequest.objects.create(
+                team=team, volunteer=volunteer, note=note.strip()[:200]
+            )
+    except IntegrityError:  # a double click
+        raise ValidationError(pending) from None
+    audit.record(
+        "volunteering.join_request", obj=join, actor=by, fields=["note"], region=team.region
+    )
+    return join
+
+
+def _tell_decision(join: TeamJoinRequest) -> None:
+    account = join.volunteer.resident.account
+    if account is None:
+        return
+    if join.status == JoinRequestStatus.APPROVED:
+        body = gettext_lazy("您申请加入“%(team)s”已获同意。") % {"team": join.team.name}
+    else:
+        body = gettext_lazy("您申请加入“%(team)s”未获同意：%(note)s") % {
+            "team": join.team.name,
+            "note": join.decision_note,
+        }
+    notifications.notify(
+        recipients=[account],
+        topic="volunteering.team",
+        subject=gettext_lazy("入队申请处理结果"),
+        body=body,
+        url="/volunteering/me/",
+    )
+
+
+@transaction.atomic
+def decide_join_request(
+    *, request: TeamJoinRequest, approve: bool, by: Any, note: str = ""
+) -> TeamJoinRequest:
+    """Staff who manage the team's area approve (the volunteer joins) or decline (with a reason)
+    a pending request; a second click finds it decided."""
+    join = request
+    team = VolunteerTeam.objects.select_related("region").get(pk=join.team_id)
+    require(by, VolunteeringPerm.MANAGE, team.region)
+    note = note.strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("不同意时请填写原因。")})
+    target = JoinRequestStatus.APPROVED if approve else JoinRequestStatus.DECLINED
+    moved = TeamJoinRequest.objects.filter(pk=join.pk, status=JoinRequestStatus.PENDING).update(
+        status=target, decided_by=by, decided_at=timezone.now(), decision_note=note[:200]
+    )
+    if not moved:
+        raise ValidationError(_("该申请已经处理过了。"))
+    join = TeamJoinRequest.objects.select_related(
+        "team", "team__region", "volunteer", "volunteer__community", "volunteer__resident"
+    ).get(pk=join.pk)
+    if approve:
+        add_member(team=team, volunteer=join.volunteer, by=by)
+    audit.record(
+        "volunteering.join_decide",
+        obj=join,
+        actor=by,
+        fields=["status", "decision_note"],
+        region=team.region,
+    )
+    _tell_decision(join)
+    return join
+
+
+@transaction.atomic
+def withdraw_join_request(*, request: TeamJoinRequest, by: Any) -> TeamJoinRequest:
+    """The volunteer withdraws their own pending request."""
+    join = request
+    resident = own_resident(by)
+    if resident is None or join.volunteer.resident_id != resident.pk:
+        raise PermissionDenied(_("只能撤回本人的申请。"))
+    moved = TeamJoinRequest.objects.filter(pk=join.pk, status=JoinRequestStatus.PENDING).update(
+        status=JoinRequestStatus.WITHDRAWN, decided_at=timezone.now()
+    )
+    if not moved:
+        raise ValidationError(_("该申请已经处理过了。"))
+    join.refresh_from_db()
+    audit.record(
+        "volunteering.join_withdraw",
+        obj=join,
+        actor=by,
+        fields=["status"],
+        region=join.team.region,
+    )
+    return join
 
 
 # --- Incentives --------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 - ``GET /volunteers`` (scoped, filters ``q``, ``status``, ``skill``, ``team_id``, ``region``);
   ``GET /volunteers/{volunteer_id}``; ``POST /volunteers/{volunteer_id}/decide``;
-- ``GET``/``POST /teams``; ``GET /teams/{team_id}`` (with members); ``POST /teams/{team_id}/members``.
+- ``GET``/``POST /teams``; ``GET /teams/{team_id}`` (with members); ``POST /teams/{team_id}/members``;
+- join requests: ``POST /me/teams/{team_id}/join`` (the resident asks), ``GET /teams/{team_id}/requests``
+  (pending, staff), ``POST /teams/{team_id}/requests/{join_request_id}/decide``.
 
 Errors as ``core.api``: no permission anywhere → 403; outside the jurisdiction or unknown → 404; the
 action's ``ValidationError`` → 422 with the field named. No ID number or phone goes out.
@@ -18,13 +20,30 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from shequ.core.api import ErrorOut, PagePagination, acting, invalid, not_found, user_with
+from shequ.core.api import (
+    ApiError,
+    ErrorOut,
+    PagePagination,
+    acting,
+    invalid,
+    not_found,
+    user_with,
+)
 from shequ.volunteering.actions import volunteers as actions
-from shequ.volunteering.models import Skill, TeamCategory, Volunteer, VolunteerStatus, VolunteerTeam
+from shequ.volunteering.models import (
+    Skill,
+    TeamCategory,
+    TeamJoinRequest,
+    Volunteer,
+    VolunteerStatus,
+    VolunteerTeam,
+)
 from shequ.volunteering.permissions import VolunteeringPerm
 from shequ.volunteering.queries import volunteers as queries
 from shequ.volunteering.schemas_volunteers import (
     DecideIn,
+    JoinIn,
+    JoinRequestOut,
     MemberIn,
     MemberOut,
     TeamDetailOut,
@@ -179,3 +198,50 @@ def add_member(request: HttpRequest, team_id: int, payload: MemberIn) -> Status[
     with acting({"volunteer": "number"}):
         actions.add_member(team=team, volunteer=volunteer, by=user)
     return Status(201, _team_out(team))
+
+
+# --- Join requests ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/me/teams/{team_id}/join",
+    response={201: JoinRequestOut, **ERRORS},
+    summary="居民本人申请加入志愿服务队（在册志愿者；党员志愿服务队限在册党员），等待审核",
+)
+def request_to_join(request: HttpRequest, team_id: int, payload: JoinIn) -> Status[JoinRequestOut]:
+    user: Any = request.user
+    if not getattr(user, "is_resident", False):
+        raise ApiError(403, "forbidden", _("仅限居民本人使用。"))
+    team = queries.own_team(team_id)
+    with acting():
+        join = actions.request_to_join(team=team, by=user, note=payload.note)
+    return Status(201, JoinRequestOut.from_orm(join))
+
+
+@router.get(
+    "/teams/{team_id}/requests",
+    response={200: list[JoinRequestOut], **ERRORS},
+    summary="本队待审核的入队申请",
+)
+def list_join_requests(request: HttpRequest, team_id: int) -> list[TeamJoinRequest]:
+    user = user_with(request, MANAGE)
+    team = queries.team_detail(user, team_id, MANAGE)
+    return queries.team_join_requests(team)
+
+
+@router.post(
+    "/teams/{team_id}/requests/{join_request_id}/decide",
+    response={200: JoinRequestOut, **ERRORS},
+    summary="处理入队申请：同意（加入本队），或不同意并说明原因；已处理过的 422",
+)
+def decide_join_request(
+    request: HttpRequest, team_id: int, join_request_id: int, payload: DecideIn
+) -> JoinRequestOut:
+    user = user_with(request, MANAGE)
+    team = queries.team_detail(user, team_id, MANAGE)
+    join = queries.join_request_in(team, join_request_id)
+    with acting():
+        decided = actions.decide_join_request(
+            request=join, approve=payload.approve, by=user, note=payload.note
+        )
+    return JoinRequestOut.from_orm(decided)

@@ -238,3 +238,21 @@ class MemberForm(StyledForm):
     number = forms.CharField(
         label=_("志愿者编号"), max_length=24, error_messages={"required": _("请填写志愿者编号。")}
     )
+
+
+class JoinForm(StyledForm):
+    note = forms.CharField(
+        label=_("申请说明（选填）"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("申请说明不超过 200 字。")},
+    )
+
+
+class JoinDecideForm(StyledForm):
+    decision = forms.ChoiceField(
+        label=_("处理结果"),
+        choices=[("approve", _("同意")), ("decline", _("不同意"))],
+        error_messages={"required": _("请选择处理结果。"), "invalid_choice": _("请选择处理结果。")},
+    )
+    note = forms.CharField(label=_("原因"), required=False, max_length=200)

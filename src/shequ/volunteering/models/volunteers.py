@@ -180,6 +180,51 @@ class TeamMembership(models.Model):
         return f"{self.team} · {self.volunteer}"
 
 
+class JoinRequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已同意")
+    DECLINED = "declined", _("未同意")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class TeamJoinRequest(models.Model):
+    """A volunteer asks to join a team; staff who manage the team's area decide."""
+
+    team = models.ForeignKey(VolunteerTeam, on_delete=models.CASCADE, related_name="join_requests")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="join_requests")
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=JoinRequestStatus.choices,
+        default=JoinRequestStatus.PENDING,
+    )
+    note = models.CharField(_("申请说明"), max_length=200, blank=True)
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+
+    scope_region_field = "team__region"
+    scope_grid_field = None
+
+    class Meta:
+        verbose_name = _("入队申请")
+        verbose_name_plural = _("入队申请")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "volunteer"],
+                condition=Q(status="pending"),
+                name="team_join_request_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.volunteer}"
+
+
 # Star ratings by total confirmed service hours (志愿服务记录与证明出具办法 / 星级志愿者认定).
 STAR_HOURS: tuple[tuple[int, Decimal], ...] = (
     (5, Decimal(1500)),

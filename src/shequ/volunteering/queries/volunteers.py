@@ -13,7 +13,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,10 +42,13 @@ from shequ.volunteering.models import (
     STAR_HOURS,
     ActivitySignUp,
     Availability,
+    JoinRequestStatus,
     PartyMember,
     PointsEntry,
     Recognition,
     Skill,
+    TeamCategory,
+    TeamJoinRequest,
     TeamMembership,
     Volunteer,
     VolunteerStatus,
@@ -259,6 +274,19 @@ class TeamFilters:
     region_path: str = ""
 
 
+def _pending_requests() -> Coalesce:
+    """The team's pending join requests, as a subquery (a second join would multiply the member
+    count)."""
+    counted = (
+        TeamJoinRequest.objects.filter(team=OuterRef("pk"), status=JoinRequestStatus.PENDING)
+        .order_by()
+        .values("team")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def search_teams(user: Any, filters: TeamFilters = TeamFilters()) -> QuerySet[VolunteerTeam]:
     found = scoped(VolunteerTeam.objects.all(), user, VIEW)
     if filters.category:
@@ -270,7 +298,10 @@ def search_teams(user: Any, filters: TeamFilters = TeamFilters()) -> QuerySet[Vo
     return (
         found.select_related("region", "region__parent")
         .defer("region__geometry", "region__parent__geometry")
-        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        .annotate(
+            member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)),
+            pending_count=_pending_requests(),
+        )
         .order_by("region__path", "name", "pk")
     )
 
@@ -359,3 +390,95 @@ def resident_roles(user: Any) -> dict[str, bool]:
         "is_volunteer": bool(row and row["_volunteer"]),
         "is_party_member": bool(row and row["_member"]),
     }
+
+
+# --- Join requests ---------------------------------------------------------------------------------
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def joinable_teams(volunteer: Volunteer) -> list[VolunteerTeam]:
+    """Active teams the volunteer may ask to join: based in their community or above it, or within
+    their wider service area; party-member teams only for rostered party members; not those they
+    are in or have asked to join."""
+    if volunteer.status != VolunteerStatus.ACTIVE:
+        return []
+    where = Q(region__path__in=_ancestor_paths(volunteer.community.path))
+    if volunteer.service_area is not None:
+        where |= Q(region__path__under=volunteer.service_area.path)
+    found = VolunteerTeam.objects.filter(where, is_active=True)
+    if not PartyMember.objects.filter(resident_id=volunteer.resident_id, is_active=True).exists():
+        found = found.exclude(category=TeamCategory.PARTY)
+    found = found.exclude(
+        Exists(
+            TeamMembership.objects.filter(
+                team=OuterRef("pk"), volunteer=volunteer, left_on__isnull=True
+            )
+        )
+    ).exclude(
+        Exists(
+            TeamJoinRequest.objects.filter(
+                team=OuterRef("pk"), volunteer=volunteer, status=JoinRequestStatus.PENDING
+            )
+        )
+    )
+    return list(
+        found.select_related("region")
+        .defer("region__geometry")
+        .order_by("region__path", "name")[:100]
+    )
+
+
+def own_join_requests(volunteer: Volunteer) -> list[TeamJoinRequest]:
+    """The volunteer's pending requests and their latest decisions (the last 20)."""
+    return list(
+        TeamJoinRequest.objects.filter(volunteer=volunteer)
+        .select_related("team", "team__region")
+        .defer("team__region__geometry")
+        .order_by("-requested_at", "-pk")[:20]
+    )
+
+
+def own_join_request(volunteer: Volunteer, request_id: int) -> TeamJoinRequest:
+    found = (
+        TeamJoinRequest.objects.select_related("team", "team__region", "volunteer")
+        .filter(pk=request_id, volunteer=volunteer)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def own_team(team_id: int) -> VolunteerTeam:
+    """A team a resident asks to join (the action checks they may); 404 when there is none."""
+    found = VolunteerTeam.objects.select_related("region").filter(pk=team_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def team_join_requests(team: VolunteerTeam) -> list[TeamJoinRequest]:
+    """The team's pending join requests (the team is already scoped), oldest first."""
+    return list(
+        TeamJoinRequest.objects.filter(team=team, status=JoinRequestStatus.PENDING)
+        .select_related("volunteer", "volunteer__resident", "volunteer__community")
+        .defer("volunteer__community__geometry")
+        .annotate(is_party=_is_party_member())
+        .order_by("requested_at", "pk")
+    )
+
+
+def join_request_in(team: VolunteerTeam, request_id: int) -> TeamJoinRequest:
+    """A join request of ``team`` (the team is already scoped); 404 otherwise."""
+    found = (
+        TeamJoinRequest.objects.select_related("team", "team__region", "volunteer")
+        .filter(pk=request_id, team=team)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

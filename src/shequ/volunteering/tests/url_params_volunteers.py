@@ -1,7 +1,8 @@
 """URL parameter providers for the volunteers pages (tests/scope/test_every_url.py).
 
 Per county, at its community: an approved volunteer whose name carries 【VN…】, in a party team named
-【VT…】 (so a page that shows either elsewhere leaks a token). Plus ids that do not exist.
+【VT…】 (so a page that shows either elsewhere leaks a token); and a second volunteer, 【VJ…】, whose
+request to join a general team 【VG…】 is pending. Plus ids that do not exist.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from shequ.registry.tests import factories as people
 from shequ.volunteering.actions import volunteers as actions
+from shequ.volunteering.tests.factories_party import resident_user
 from shequ.volunteering.tests.factories_volunteers import make_volunteer
 
 PLACES = {"320302": "320302001001", "320303": "320303001001"}
@@ -34,7 +36,19 @@ def _records(world: Any) -> dict[str, dict[str, Any]]:
             region=community, by=None, name=f"{team_mark}先锋队", category="party"
         )
         actions.add_member(team=team, volunteer=volunteer, by=None)
-        found[county] = {"volunteer": volunteer, "team": team}
+        asker_mark, open_mark = f"【VJ{county}】", f"【VG{county}】"
+        for mark in (asker_mark, open_mark):
+            world.all_tokens[mark] = community.path
+        asker = make_volunteer(
+            community=community,
+            name=f"{asker_mark}志愿者",
+            number=people.id_number(date(1962, 4, 4), serial=int(county[-1])),
+        )
+        open_team = actions.create_team(
+            region=community, by=None, name=f"{open_mark}服务队", category="general"
+        )
+        join = actions.request_to_join(team=open_team, by=resident_user(asker.resident))
+        found[county] = {"volunteer": volunteer, "team": team, "join_request": join}
     world.volunteer_records = found
     return found
 
@@ -46,4 +60,8 @@ def _ids(key: str) -> Any:
     return provide
 
 
-PROVIDERS: dict[str, Any] = {"volunteer_id": _ids("volunteer"), "team_id": _ids("team")}
+PROVIDERS: dict[str, Any] = {
+    "volunteer_id": _ids("volunteer"),
+    "team_id": _ids("team"),
+    "join_request_id": _ids("join_request"),
+}

@@ -53,8 +53,47 @@ def my_volunteering(request: HttpRequest) -> HttpResponse:
             "summary": summary,
             "resident": resident,
             "skill_labels": queries.skill_labels(volunteer.skills) if volunteer else [],
+            "joinable": queries.joinable_teams(volunteer) if volunteer else [],
+            "join_requests": queries.own_join_requests(volunteer) if volunteer else [],
+            "join_form": forms.JoinForm(),
         },
     )
+
+
+@resident_only
+@require_POST
+def my_team_join(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The resident asks to join a team (with an optional note)."""
+    if actions.own_resident(request.user) is None:
+        return render(request, "volunteering/volunteers/not_linked.html")
+    team = queries.own_team(team_id)
+    run_action(
+        request,
+        forms.JoinForm(request.POST),
+        lambda data: actions.request_to_join(
+            team=team, by=request.user, note=data.get("note") or ""
+        ),
+        _("已提交入队申请，请等待审核。"),
+    )
+    return redirect("volunteering:my_volunteering")
+
+
+@resident_only
+@require_POST
+def my_join_withdraw(request: HttpRequest, join_request_id: int) -> HttpResponse:
+    resident = actions.own_resident(request.user)
+    volunteer = queries.own_volunteer(resident) if resident is not None else None
+    if volunteer is None:
+        raise Http404
+    join = queries.own_join_request(volunteer, join_request_id)
+    try:
+        actions.withdraw_join_request(request=join, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已撤回入队申请。"))
+    return redirect("volunteering:my_volunteering")
 
 
 @resident_only
@@ -340,6 +379,8 @@ def _team_page(request: HttpRequest, team: Any, *, status: int = 200, **extra: A
         if can_manage
         else [],
         "member_form": extra.pop("member_form", None) or forms.MemberForm(),
+        "join_requests": queries.team_join_requests(team) if can_manage else [],
+        "join_decide_form": forms.JoinDecideForm(),
         **extra,
     }
     return render(request, "volunteering/volunteers/team_detail.html", context, status=status)
@@ -398,9 +439,36 @@ def team_member(request: HttpRequest, team_id: int) -> HttpResponse:
     return redirect("volunteering:team_detail", team_id=team.pk)
 
 
+@permission_required(MANAGE)
+@require_POST
+def team_join_decide(request: HttpRequest, team_id: int, join_request_id: int) -> HttpResponse:
+    """Approve (the volunteer joins) or decline (with a reason) a join request."""
+    user: Any = request.user
+    team = queries.team_detail(user, team_id, MANAGE)
+    join = queries.join_request_in(team, join_request_id)
+    run_action(
+        request,
+        forms.JoinDecideForm(request.POST),
+        lambda data: actions.decide_join_request(
+            request=join,
+            approve=data["decision"] == "approve",
+            by=user,
+            note=data.get("note") or "",
+        ),
+        lambda j: _("已处理入队申请：%(s)s。") % {"s": j.get_status_display()},
+    )
+    return redirect("volunteering:team_detail", team_id=team.pk)
+
+
 urls: list[URLPattern] = [
     path("me/", my_volunteering, name="my_volunteering"),
     path("me/register/", my_register, name="my_register"),
+    path("me/teams/<int:team_id>/join/", my_team_join, name="my_team_join"),
+    path(
+        "me/team-requests/<int:join_request_id>/withdraw/",
+        my_join_withdraw,
+        name="my_join_withdraw",
+    ),
     path("volunteers/", volunteer_list, name="volunteer_list"),
     path("volunteers/export/", volunteer_export, name="volunteer_export"),
     path("volunteers/new/", volunteer_new, name="volunteer_new"),
@@ -419,4 +487,9 @@ urls: list[URLPattern] = [
     path("teams/<int:team_id>/edit/", team_edit, name="team_edit"),
     path("teams/<int:team_id>/members/add/", team_member_add, name="team_member_add"),
     path("teams/<int:team_id>/members/", team_member, name="team_member"),
+    path(
+        "teams/<int:team_id>/requests/<int:join_request_id>/decide/",
+        team_join_decide,
+        name="team_join_decide",
+    ),
 ]
