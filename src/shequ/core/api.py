@@ -181,6 +181,15 @@ def invalid(field: str, message: str) -> ApiError:
     return ApiError(422, "invalid", message, [{"field": field, "message": message}])
 
 
+def choice(value: str, allowed: Any, field: str) -> str:
+    """A filter or field value: empty, or one of ``allowed`` (a choices class or a list of values);
+    anything else is a 422 on ``field`` naming the value."""
+    values = getattr(allowed, "values", allowed)
+    if value and value not in values:
+        raise invalid(field, _("取值不正确：%(v)s。") % {"v": value})
+    return value
+
+
 def invalid_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> ApiError:
     """An action's ``ValidationError`` as a 422, its keys renamed to the API's (``field_names``)."""
     names = field_names or {}

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from shequ.core.api import ErrorOut, PagePagination
+from shequ.core.api import ErrorOut, PagePagination, invalid
 from shequ.territory import queries
 from shequ.territory.models import Grid, Region
 from shequ.territory.permissions import TerritoryPerm
@@ -25,6 +25,20 @@ from shequ.territory.schemas import (
     RegionDetailOut,
     RegionOut,
 )
+
+
+def region_path(user: Any, code: str, perm: str) -> str:
+    """For list filters (``?region=``): the path of the region with ``code`` inside ``user``'s
+    jurisdiction for ``perm``, "" when no code is given; an unknown code or one outside the
+    jurisdiction is a 422 on ``region``."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    try:
+        return queries.region_in_scope(user, code, perm).path
+    except Http404:
+        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
+
 
 router = Router(tags=["territory"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -68,6 +68,7 @@ from shequ.facilities.schemas import (
     FloorAreaIn,
     FloorAreaOut,
 )
+from shequ.territory.api import region_path
 from shequ.territory.models import Level, Region
 
 router = Router(tags=["facilities"])
@@ -84,15 +85,6 @@ TEXT_FIELDS = ("name", "address", "operator", "owner_institution", "note", "exte
 
 def _conflict() -> ApiError:
     return conflict("version", _("该设施刚刚已被他人修改，请重新读取后再修改。"))
-
-
-def _region_path(user: Any, code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return queries.region_in_scope(user, code).path
-    except Http404:
-        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
 
 
 def _community(user: Any, code: str) -> Region:
@@ -148,7 +140,7 @@ def list_facilities(
         q=q,
         category=category,
         status=status,
-        region_path=_region_path(user, region.strip()),
+        region_path=region_path(user, region, FacilitiesPerm.VIEW),
         opens_too_briefly=opens_too_briefly,
     )
     return queries.search_facilities(user, filters)
@@ -264,7 +256,7 @@ def list_floor_areas(
 ) -> QuerySet[Region]:
     user = user_with(request, FacilitiesPerm.VIEW)
     chosen = year or timezone.localdate().year
-    return queries.floor_area_rows(user, chosen, _region_path(user, region.strip()))
+    return queries.floor_area_rows(user, chosen, region_path(user, region, FacilitiesPerm.VIEW))
 
 
 @router.put(
@@ -304,7 +296,7 @@ def list_candidate_sites(
 ) -> QuerySet[CandidateSite]:
     user = user_with(request, FacilitiesPerm.VIEW)
     return queries.candidate_sites(
-        user, available_only=available, region_path=_region_path(user, region.strip())
+        user, available_only=available, region_path=region_path(user, region, FacilitiesPerm.VIEW)
     )
 
 

@@ -29,6 +29,7 @@ from shequ.core.api import (
     ErrorOut,
     PagePagination,
     acting,
+    choice,
     conflict,
     invalid,
     invalid_from,
@@ -78,6 +79,7 @@ from shequ.organizations.schemas_social import (
     StatusIn,
     TransitionIn,
 )
+from shequ.territory.api import region_path
 from shequ.territory.models import Level, Region
 
 router = Router(tags=["organizations"])
@@ -103,21 +105,6 @@ def _place(user: Any, code: str, perm: str, field: str, levels: tuple[str, ...])
     if region.level not in levels:
         raise invalid(field, _("“%(name)s”不是此处可选的地区层级。") % {"name": region.name})
     return region
-
-
-def _region_path(user: Any, code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return queries.region_in_scope(user, code).path
-    except Http404:
-        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
-
-
-def _choice(value: str, choices: Any, field: str) -> str:
-    if value and value not in choices.values:
-        raise invalid(field, _("取值不正确：%(v)s。") % {"v": value})
-    return value
 
 
 def _org_named(user: Any, org_id: int | None, field: str) -> SocialOrganization | None:
@@ -150,11 +137,11 @@ def list_organizations(
     user = user_with(request, VIEW)
     filters = queries.OrgFilters(
         q=q,
-        kind=_choice(kind, OrgKind, "kind"),
-        registration=_choice(registration, RegistrationStatus, "registration"),
-        status=_choice(status, OrgStatus, "status"),
+        kind=choice(kind, OrgKind, "kind"),
+        registration=choice(registration, RegistrationStatus, "registration"),
+        status=choice(status, OrgStatus, "status"),
         brand=brand if brand in ("yes", "no") else "",
-        region_path=_region_path(user, region.strip()),
+        region_path=region_path(user, region, OrganizationsPerm.VIEW),
     )
     return queries.search_organizations(user, filters)
 
@@ -278,7 +265,9 @@ def list_sites(
 ) -> QuerySet[SocialWorkSite]:
     user = user_with(request, VIEW)
     return queries.search_sites(
-        user, region_path=_region_path(user, region.strip()), kind=_choice(kind, SiteKind, "kind")
+        user,
+        region_path=region_path(user, region, OrganizationsPerm.VIEW),
+        kind=choice(kind, SiteKind, "kind"),
     )
 
 
@@ -404,10 +393,10 @@ def list_projects(
     user = user_with(request, VIEW)
     filters = queries.ProjectFilters(
         q=q,
-        kind=_choice(kind, ProjectKind, "kind"),
-        status=_choice(status, ProjectStatus, "status"),
+        kind=choice(kind, ProjectKind, "kind"),
+        status=choice(status, ProjectStatus, "status"),
         year=year,
-        region_path=_region_path(user, region.strip()),
+        region_path=region_path(user, region, OrganizationsPerm.VIEW),
     )
     return queries.search_projects(user, filters)
 

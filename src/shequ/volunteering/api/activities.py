@@ -26,10 +26,12 @@ from shequ.core.api import (
     ErrorOut,
     PagePagination,
     acting,
+    choice,
     invalid,
     not_found,
     user_with,
 )
+from shequ.territory.api import region_path
 from shequ.territory.queries import region_in_scope
 from shequ.volunteering.actions import activities as actions
 from shequ.volunteering.models import (
@@ -58,21 +60,6 @@ router = Router(tags=["volunteering"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 VIEW = VolunteeringPerm.VIEW
 ORGANISE = VolunteeringPerm.ORGANISE
-
-
-def _choice(value: str, choices: Any, field: str) -> str:
-    if value and value not in choices.values:
-        raise invalid(field, _("取值不正确：%(v)s。") % {"v": value})
-    return value
-
-
-def _region_path(user: Any, code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return region_in_scope(user, code, VIEW).path
-    except Http404:
-        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
 
 
 def _day(value: str, field: str) -> date | None:
@@ -107,9 +94,9 @@ def list_activities(
 ) -> QuerySet[VolunteerActivity]:
     user = user_with(request, VIEW)
     filters = queries.ActivityFilters(
-        status=_choice(status, ActivityStatus, "status"),
-        target_group=_choice(target_group, TargetGroup, "target_group"),
-        region_path=_region_path(user, region.strip()),
+        status=choice(status, ActivityStatus, "status"),
+        target_group=choice(target_group, TargetGroup, "target_group"),
+        region_path=region_path(user, region, VIEW),
         date_from=_day(date_from, "date_from"),
         date_to=_day(date_to, "date_to"),
     )

@@ -25,10 +25,11 @@ from shequ.core.api import (
     ErrorOut,
     PagePagination,
     acting,
-    invalid,
+    choice,
     not_found,
     user_with,
 )
+from shequ.territory.api import region_path
 from shequ.volunteering.actions import volunteers as actions
 from shequ.volunteering.models import (
     Skill,
@@ -59,21 +60,6 @@ VIEW = VolunteeringPerm.VIEW
 MANAGE = VolunteeringPerm.MANAGE
 
 
-def _choice(value: str, choices: Any, field: str) -> str:
-    if value and value not in choices.values:
-        raise invalid(field, _("取值不正确：%(v)s。") % {"v": value})
-    return value
-
-
-def _region_path(user: Any, code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return queries.territory.region_in_scope(user, code, VIEW).path
-    except Http404:
-        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
-
-
 def _detail(volunteer: Volunteer) -> VolunteerDetailOut:
     summary = queries.volunteer_summary(volunteer, history=0)
     out = VolunteerDetailOut.from_orm(volunteer)
@@ -102,10 +88,10 @@ def list_volunteers(
     user = user_with(request, VIEW)
     filters = queries.VolunteerFilters(
         q=q,
-        status=_choice(status, VolunteerStatus, "status"),
-        skill=_choice(skill, Skill, "skill"),
+        status=choice(status, VolunteerStatus, "status"),
+        skill=choice(skill, Skill, "skill"),
         team=team_id,
-        region_path=_region_path(user, region.strip()),
+        region_path=region_path(user, region, VIEW),
     )
     return queries.search_volunteers(user, filters)
 
@@ -144,8 +130,8 @@ def list_teams(
     user = user_with(request, VIEW)
     filters = queries.TeamFilters(
         q=q,
-        category=_choice(category, TeamCategory, "category"),
-        region_path=_region_path(user, region.strip()),
+        category=choice(category, TeamCategory, "category"),
+        region_path=region_path(user, region, VIEW),
     )
     return queries.search_teams(user, filters)
 

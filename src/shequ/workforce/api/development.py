@@ -33,11 +33,13 @@ from shequ.core.api import (
     ErrorOut,
     PagePagination,
     acting,
+    choice,
     invalid,
     invalid_from,
     not_found,
     user_with,
 )
+from shequ.territory.api import region_path
 from shequ.territory.models import Region
 from shequ.workforce.actions import development as actions
 from shequ.workforce.models import (
@@ -90,27 +92,11 @@ def _conflicting(exc: ValidationError) -> ApiError:
     return ApiError(409, "conflict", found.message, found.errors)
 
 
-def _region_path(user: Any, code: str) -> str:
-    code = (code or "").strip()
-    if not code:
-        return ""
-    try:
-        return queries.region_in_scope(user, code).path
-    except Http404:
-        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
-
-
 def _place(user: Any, code: str, perm: str, field: str) -> Region:
     try:
         return queries.region_in_scope(user, code, perm)
     except Http404:
         raise not_found(field, _("找不到该地区，或不在您的管辖范围内。")) from None
-
-
-def _choice(value: str, allowed: list[str], field: str) -> str:
-    if value and value not in allowed:
-        raise invalid(field, _("“%(value)s”不是可选的值。") % {"value": value})
-    return value
 
 
 class _Mapped:
@@ -150,8 +136,8 @@ def list_qualifications(
         except ValueError:
             raise invalid("on", _("日期格式应为 YYYY-MM-DD。")) from None
     filters = queries.QualificationFilters(
-        region_path=_region_path(user, region),
-        level=_choice(level, QualificationLevel.values, "level"),
+        region_path=region_path(user, region, WorkforcePerm.VIEW),
+        level=choice(level, QualificationLevel.values, "level"),
         q=q,
         on=day,
     )
@@ -199,8 +185,8 @@ def list_courses(
         user,
         queries.CourseFilters(
             year=year,
-            level=_choice(level, TrainingLevel.values, "level"),
-            region_path=_region_path(user, region),
+            level=choice(level, TrainingLevel.values, "level"),
+            region_path=region_path(user, region, WorkforcePerm.VIEW),
         ),
     )
 
@@ -314,8 +300,8 @@ def list_reviews(
         user,
         queries.ReviewFilters(
             year=year or timezone.localdate().year - 1,
-            region_path=_region_path(user, region),
-            grade=_choice(grade, ReviewGrade.values, "grade"),
+            region_path=region_path(user, region, WorkforcePerm.VIEW),
+            grade=choice(grade, ReviewGrade.values, "grade"),
         ),
     )
 
@@ -353,8 +339,8 @@ def list_reserve(
     return queries.reserve(
         user,
         queries.ReserveFilters(
-            region_path=_region_path(user, region),
-            status=_choice(status, ReserveStatus.values, "status"),
+            region_path=region_path(user, region, WorkforcePerm.VIEW),
+            status=choice(status, ReserveStatus.values, "status"),
         ),
     )
 
@@ -422,8 +408,8 @@ def list_candidate_reviews(
     return queries.candidate_reviews(
         user,
         queries.CandidateFilters(
-            region_path=_region_path(user, region),
-            status=_choice(status, ReviewStatus.values, "status"),
+            region_path=region_path(user, region, WorkforcePerm.VIEW),
+            status=choice(status, ReviewStatus.values, "status"),
             election=election,
         ),
     )

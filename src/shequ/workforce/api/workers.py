@@ -39,6 +39,7 @@ from shequ.core.api import (
     not_found,
     user_with,
 )
+from shequ.territory.api import region_path
 from shequ.territory.models import Grid, Level, Region
 from shequ.workforce.actions import workers as actions
 from shequ.workforce.models import CommunityWorker, PostKind, WorkerStatus
@@ -82,15 +83,6 @@ def _stale(exc: ValidationError) -> ApiError | None:
 
 def _acting(field_names: dict[str, str] | None = None) -> AbstractContextManager[None]:
     return acting({**FIELD_NAMES, **(field_names or {})}, as_conflict=_stale)
-
-
-def _region_path(user: Any, code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return queries.region_in_scope(user, code).path
-    except Http404:
-        raise invalid("region", _("找不到该区域，或不在您的管辖范围内。")) from None
 
 
 def _employer(user: Any, code: str) -> Region:
@@ -145,7 +137,7 @@ def list_workers(
         raise invalid("status", _("状态代码不正确。"))
     filters = queries.WorkerFilters(
         q=q,
-        region_path=_region_path(user, region.strip()),
+        region_path=region_path(user, region, WorkforcePerm.VIEW),
         post_kind=post_kind,
         status=status,
         pay_below_average_year=pay_below_year,
