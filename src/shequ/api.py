@@ -6,8 +6,10 @@ from ninja import NinjaAPI
 
 from shequ.accounts.api import router as accounts_router
 from shequ.accounts.api_auth import SessionAuth, TokenAuth
+from shequ.care.api import router as care_router
 from shequ.cases.api import router as cases_router
 from shequ.core.api import ErrorOut, install_error_handlers
+from shequ.emergency.api import router as emergency_router
 from shequ.facilities.api import router as facilities_router
 from shequ.organizations.api import router as organizations_router
 from shequ.registry.api import router as registry_router
@@ -32,5 +34,7 @@ api.add_router("/facilities", facilities_router)
 api.add_router("/workforce", workforce_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/volunteering", volunteering_router)
+api.add_router("/care", care_router)
+api.add_router("/emergency", emergency_router)
 
 __all__ = ["ErrorOut", "api"]

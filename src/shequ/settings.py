@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "shequ.workforce",
     "shequ.organizations",
     "shequ.volunteering",
+    "shequ.care",
+    "shequ.emergency",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("workforce/", include("shequ.workforce.urls")),
     path("organizations/", include("shequ.organizations.urls")),
     path("volunteering/", include("shequ.volunteering.urls")),
+    path("care/", include("shequ.care.urls")),
+    path("emergency/", include("shequ.emergency.urls")),
     path("open311/v2/", include("shequ.cases.open311.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),

@@ -111,6 +111,29 @@ class VolunteeringPerm:
     STATISTICS = "volunteering.statistics"
 
 
+class CarePerm:
+    """Codes of the care app (layer 8), named here as text, checked at sync time."""
+
+    VIEW = "care.view"
+    VISIT = "care.visit"
+    PLAN = "care.plan"
+    CONFIGURE = "care.configure"
+    HOME_SERVICES = "care.home_services"
+    BOOKINGS = "care.bookings"
+    STATISTICS = "care.statistics"
+
+
+class EmergencyPerm:
+    """Codes of the emergency app (layer 8), named here as text, checked at sync time."""
+
+    VIEW = "emergency.view"
+    ISSUE_ALERTS = "emergency.issue_alerts"
+    CONFIRM_REACH = "emergency.confirm_reach"
+    MANAGE_SHELTERS = "emergency.manage_shelters"
+    MANAGE_SUPPLIES = "emergency.manage_supplies"
+    RECORD_DRILLS = "emergency.record_drills"
+
+
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
 _WORKFORCE_DESK = (WorkforcePerm.VIEW, WorkforcePerm.EDIT)
 _WORKFORCE_LEAD = (
@@ -145,6 +168,18 @@ _VOLUNTEER_DESK = (
     VolunteeringPerm.TIMEBANK,
 )
 _VOLUNTEER_LEAD = (*_VOLUNTEER_DESK, VolunteeringPerm.STATISTICS)
+_CARE_GRID = (CarePerm.VIEW, CarePerm.VISIT, CarePerm.HOME_SERVICES, CarePerm.BOOKINGS)
+_CARE_DESK = (*_CARE_GRID, CarePerm.PLAN)
+_CARE_LEAD = (*_CARE_DESK, CarePerm.STATISTICS)
+_CARE_OVERSIGHT = (CarePerm.VIEW, CarePerm.PLAN, CarePerm.STATISTICS, CarePerm.CONFIGURE)
+_EMERGENCY_GRID = (EmergencyPerm.VIEW, EmergencyPerm.CONFIRM_REACH)
+_EMERGENCY_DESK = (
+    *_EMERGENCY_GRID,
+    EmergencyPerm.MANAGE_SHELTERS,
+    EmergencyPerm.MANAGE_SUPPLIES,
+    EmergencyPerm.RECORD_DRILLS,
+)
+_EMERGENCY_LEAD = (*_EMERGENCY_DESK, EmergencyPerm.ISSUE_ALERTS)
 _FACILITY_DESK = (FacilitiesPerm.VIEW, FacilitiesPerm.EDIT)
 _FACILITY_LEAD = (*_FACILITY_DESK, FacilitiesPerm.IMPORT, FacilitiesPerm.ANALYSE)
 _CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
@@ -176,35 +211,40 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("grid_worker", "网格员", "Grid worker", "grid",
              (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG,
               CasesPerm.VIEW, CasesPerm.REPORT, CasesPerm.INTAKE, CasesPerm.VERIFY,
-              FacilitiesPerm.VIEW, VolunteeringPerm.VIEW, VolunteeringPerm.WISHES),
+              FacilitiesPerm.VIEW, VolunteeringPerm.VIEW, VolunteeringPerm.WISHES, *_CARE_GRID,
+              *_EMERGENCY_GRID),
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
               *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK, WorkforcePerm.VIEW, *_ORG_DESK,
-              *_VOLUNTEER_DESK),
+              *_VOLUNTEER_DESK, *_CARE_DESK, *_EMERGENCY_DESK),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EDIT, RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.EXPORT_UNMASKED,
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
               *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT, *_WORKFORCE_DESK,
-              WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY, *_VOLUNTEER_LEAD),
+              WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY, *_VOLUNTEER_LEAD,
+              *_CARE_LEAD, *_EMERGENCY_DESK),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
-              *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD, *_VOLUNTEER_LEAD),
+              *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD, *_VOLUNTEER_LEAD, *_CARE_LEAD,
+              *_EMERGENCY_LEAD),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD, *_WORKFORCE_LEAD,
-              WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE),
+              WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE,
+              *_CARE_OVERSIGHT, *_EMERGENCY_LEAD),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD, *_WORKFORCE_LEAD,
-              WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE),
+              WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE,
+              *_CARE_OVERSIGHT, *_EMERGENCY_LEAD),
              description=_("市级民政等部门干部，统筹全市。")),
     RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
              (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),

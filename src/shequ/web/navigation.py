@@ -248,6 +248,8 @@ SECTIONS: list[tuple[str, Any, str, tuple[str, ...]]] = [
     ("workforce", _("社区工作者"), "person-badge", ("workforce",)),
     ("organizations", _("社会组织与慈善"), "diagram-3", ("organizations",)),
     ("volunteering", _("志愿服务与党员"), "heart", ("volunteering",)),
+    ("care", _("关爱探访与居家服务"), "heart-pulse", ("care",)),
+    ("emergency", _("应急管理"), "exclamation-triangle", ("emergency",)),
     ("system", _("系统"), "gear", ("cases:open311_clients", "core", "accounts", "admin")),
 ]
 

@@ -1,0 +1,5 @@
+"""API of the care app's `compliance` feature."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API of the care app's `visits` feature."""
+
+from ninja import Router
+
+router = Router()
