@@ -141,6 +141,9 @@ class Booking(models.Model):
     booked_at = models.DateTimeField(_("预约时间"), default=timezone.now)
     changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # The client's one-time key for the request that made the booking: a retry with the same key
+    # answers with this booking instead of booking (or refusing) again.
+    request_key = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1)
     is_synthetic = models.BooleanField(_("演示数据"), default=False)
 
@@ -156,7 +159,12 @@ class Booking(models.Model):
                 fields=["slot", "resident"],
                 condition=models.Q(status__in=["booked", "waitlisted"]),
                 name="booking_one_live_per_slot",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="booking_request_key_unique",
+            ),
         ]
         indexes = [models.Index(fields=["slot", "status"], name="booking_slot_status")]
 
