@@ -98,6 +98,12 @@ JOBS: list[PeriodicJob] = [
         hour=2,
         minute=25,
     ),
+    PeriodicJob(
+        name="generate-visit-plans",
+        task_path="shequ.care.tasks.generate_visit_plans",
+        hour=1,
+        minute=40,
+    ),
 ]
 
 

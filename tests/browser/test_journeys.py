@@ -297,6 +297,12 @@ def test_resident_pages_pass_accessibility_checks_on_a_small_phone(
         "/volunteering/me/activities/browse/",
         "/volunteering/me/time-account/",
         "/volunteering/me/wishes/",
+        "/care/me/home-services/",
+        "/care/me/home-services/new/",
+        "/care/me/book/",
+        "/care/me/bookings/",
+        "/emergency/me/alerts/",
+        "/emergency/me/shelters/",
     ):
         check(path)
     context.close()

@@ -58,7 +58,8 @@ def load_demo_homeservices(
     today = calendar.localdate()
     elderly = list(
         Resident.objects.filter(community__path__under=township.path, is_synthetic=True)
-        .filter(elderly_condition(today))
+        # 60 or over on the earliest day an order may be dated, not only today.
+        .filter(elderly_condition(today - timedelta(days=DAYS + 1)))
         .exclude(account__isnull=False)
         .select_related("community", "household", "grid")
         .order_by("pk")

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from django.contrib.auth.hashers import make_password
@@ -40,11 +41,18 @@ from shequ.accounts.actions import (
 )
 from shequ.accounts.models import HandlingUnit, Role, RoleAssignment, RoleLevel, User
 from shequ.accounts.roles import BUILTIN_ROLES
+from shequ.care.demo_bookings import delete_demo_bookings, load_demo_bookings
+from shequ.care.demo_homeservices import delete_demo_homeservices, load_demo_homeservices
+from shequ.care.demo_visits import delete_demo_visits, load_demo_visits
+from shequ.care.models import BookableService, HomeServiceOrder, Visit, VisitPlan
 from shequ.cases.demo import delete_demo_cases, load_demo_cases, load_demo_catalog
 from shequ.cases.models import Case
 from shequ.core import audit, crypto
 from shequ.core.models import AuditEvent
 from shequ.core.text import enumerate_items
+from shequ.emergency.demo_alerts import delete_demo_alerts, load_demo_alerts
+from shequ.emergency.demo_preparedness import delete_demo_preparedness, load_demo_preparedness
+from shequ.emergency.models import SupplyStock
 from shequ.facilities.demo import delete_demo_facilities, load_demo_facilities
 from shequ.facilities.models import Facility
 from shequ.organizations.demo_charity import delete_demo_charity, load_demo_charity
@@ -263,6 +271,11 @@ COUNT_LABELS = {
     "volunteer_activities": gettext_lazy("志愿服务活动"),
     "party_members": gettext_lazy("在职党员"),
     "wishes": gettext_lazy("微心愿"),
+    "visit_plans": gettext_lazy("探访计划"),
+    "visits": gettext_lazy("探访记录"),
+    "home_service_orders": gettext_lazy("居家服务单"),
+    "bookable_services": gettext_lazy("预约服务"),
+    "supply_stocks": gettext_lazy("应急物资"),
 }
 
 
@@ -704,25 +717,33 @@ def _create_accounts(
 
 def _link_resident_accounts(accounts: list[DemoAccount], home: _Home) -> dict[str, Resident]:
     """Make each demo resident account (resident, volunteer, party member) someone in the registry:
-    the head of a different household in the home community, aged 30 to 60, who takes the account's
-    phone number and name, so the resident pages show a real record. Returns the records by role."""
+    the head of a different household in the home community, who takes the account's phone number and
+    name, so the resident pages show a real record. The resident is an elderly person living at home
+    (62 to 80: meal tables and home services are for them); the volunteer and the party member are
+    aged 30 to 60. Returns the records by role."""
     today = timezone.localdate()
+
+    def born_before(years: int) -> date:
+        return today.replace(year=today.year - years, day=min(today.day, 28))
+
     heads = Resident.objects.filter(
         community=home.community,
         is_synthetic=True,
         relation=Relation.HEAD,
         status=LifeStatus.ACTIVE,
         account__isnull=True,
-        birth_date__lte=today.replace(year=today.year - 30, day=min(today.day, 28)),
-        birth_date__gt=today.replace(year=today.year - 60, day=min(today.day, 28)),
     ).order_by("pk")
+    ages = {"resident": (62, 80)}
     linked: dict[str, Resident] = {}
     for account in accounts:
         if not account.phone:
             continue
-        resident = heads.first()
+        youngest, oldest = ages.get(account.role, (30, 60))
+        resident = heads.filter(
+            birth_date__lte=born_before(youngest), birth_date__gt=born_before(oldest)
+        ).first()
         if resident is None:
-            break
+            continue
         user = User.objects.get(username=account.username)
         resident.phone = account.phone
         resident.account = user
@@ -761,6 +782,7 @@ def synthetic_counts() -> dict[str, int]:
         "charity_funds": CharityFund.objects.filter(is_synthetic=True).count(),
         "providers": Provider.objects.filter(is_synthetic=True).count(),
         **_volunteering_counts(),
+        **_care_counts(),
         **population_counts(),
     }
 
@@ -771,6 +793,16 @@ def _volunteering_counts() -> dict[str, int]:
         "volunteer_activities": VolunteerActivity.objects.filter(is_synthetic=True).count(),
         "party_members": PartyMember.objects.filter(is_synthetic=True).count(),
         "wishes": Wish.objects.filter(is_synthetic=True).count(),
+    }
+
+
+def _care_counts() -> dict[str, int]:
+    return {
+        "visit_plans": VisitPlan.objects.filter(is_synthetic=True).count(),
+        "visits": Visit.objects.filter(is_synthetic=True).count(),
+        "home_service_orders": HomeServiceOrder.objects.filter(is_synthetic=True).count(),
+        "bookable_services": BookableService.objects.filter(is_synthetic=True).count(),
+        "supply_stocks": SupplyStock.objects.filter(is_synthetic=True).count(),
     }
 
 
@@ -942,6 +974,27 @@ def generate(
             load_demo_party(
                 county=home.county, seed=seed, journey_member=linked.get("party_member")
             )
+            say(_("· 关爱探访、居家服务、预约服务和应急准备 …"))
+            # After the volunteering demo: visits may be assigned to its people. Visits open cases.
+            load_demo_visits(
+                county=home.county,
+                seed=seed,
+                community=home.community,
+                grid=home.grid,
+                users=by_role,
+            )
+            load_demo_homeservices(county=home.county, seed=seed, community=home.community)
+            load_demo_bookings(
+                county=home.county, seed=seed, community=home.community, users=by_role
+            )
+            load_demo_alerts(county=home.county, seed=seed, community=home.community)
+            load_demo_preparedness(
+                county=home.county,
+                seed=seed,
+                community=home.community,
+                grid=home.grid,
+                users=by_role,
+            )
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -971,6 +1024,7 @@ def generate(
                     "providers": provider_counts["property_companies"]
                     + provider_counts["other_providers"],
                     **_volunteering_counts(),
+                    **_care_counts(),
                     **population,
                 },
                 accounts=accounts,
@@ -1016,6 +1070,12 @@ def reset() -> dict[str, int]:
             # them), social work before workers (sites are staffed by them).
             # The time bank first (its credits point at attendances), then activities (their
             # attendances point at volunteers), then wishes and party members, then volunteers.
+            # Care and emergency records first: visits point at cases, bookings at facilities.
+            delete_demo_alerts()
+            delete_demo_preparedness()
+            delete_demo_bookings()
+            delete_demo_homeservices()
+            delete_demo_visits()
             delete_demo_timebank()
             deleted["volunteer_activities"] = delete_demo_activities()["activities"]
             deleted["wishes"] = delete_demo_party()["wishes"]

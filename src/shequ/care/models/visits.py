@@ -111,11 +111,17 @@ class VisitRule(models.Model):
 class VisitPlan(models.Model):
     """One visit owed in one period (a week, month or quarter starting ``period_start``)."""
 
-    rule = models.ForeignKey(VisitRule, on_delete=models.PROTECT, related_name="plans")
+    # Plans are written in hundreds of thousands a month: the foreign keys that lead a composite
+    # index below (rule: the unique key; community, grid, visitor) get no index of their own.
+    rule = models.ForeignKey(
+        VisitRule, on_delete=models.PROTECT, related_name="plans", db_index=False
+    )
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="visit_plans")
-    community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     grid = models.ForeignKey(
-        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     group = models.CharField(_("关爱类别"), max_length=32, choices=CareGroup.choices)
     mode = models.CharField(_("探访方式"), max_length=12, choices=VisitMode.choices)
@@ -128,6 +134,7 @@ class VisitPlan(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="visit_plans",
+        db_index=False,
     )
     status = models.CharField(
         _("状态"), max_length=12, choices=VisitPlanStatus.choices, default=VisitPlanStatus.PLANNED

@@ -528,6 +528,8 @@ def test_the_demo_resident_account_is_a_registry_record(territory):
     resident = Resident.objects.get(account__username=account.username)
     assert resident.phone == account.phone and resident.relation == Relation.HEAD
     assert resident.account.full_name == resident.name
+    # An elderly person living at home: the meal table and home services are for them.
+    assert 62 <= resident.age_on(timezone.localdate()) <= 80
     assert Resident.objects.filter(phone_index=resident.phone_index).count() == 1
 
 

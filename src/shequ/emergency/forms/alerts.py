@@ -17,8 +17,12 @@ def new_request_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+NO_BREAK_SPACE = "\u00a0"
+
+
 def _label(region: Any) -> str:
-    return f"{'　' * max(region.depth - 2, 0)}{region.name}"
+    # Indented by depth with no-break spaces (a select's options keep no other indentation).
+    return NO_BREAK_SPACE * 2 * max(region.depth - 2, 0) + region.name
 
 
 class AlertForm(StyledForm):
