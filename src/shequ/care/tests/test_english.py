@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from shequ.care import models
 from shequ.accounts.actions import create_resident_user
+from shequ.care import models
 from shequ.care.tests.factories_bookings import make_service, make_slot
 from shequ.care.tests.factories_homeservices import elder, make_order
 from shequ.care.tests.factories_visits import cared_for, plans_for, rule
 from shequ.core import calendar
-from shequ.core.masking import mask_name
 from shequ.registry.models import Resident
-from shequ.web.tests.test_i18n import EN, assert_english, fixture_names
+from shequ.web.tests.test_i18n import EN, english_pages
 from tests.scope.test_every_url import concrete_urls
 from tests.world import HOME, World, build_world
 
@@ -32,34 +31,8 @@ ENTERED = {
 }
 
 
-def _names() -> list[str]:
-    names = set(fixture_names())
-    residents = list(Resident.objects.values_list("name", flat=True))
-    names.update(residents)
-    names.update(mask_name(name) for name in residents)
-    for model, fields in ENTERED.items():
-        for field in fields:
-            for value in model.objects.values_list(field, flat=True):
-                if isinstance(value, list):
-                    names.update(str(v) for v in value)
-                elif value:
-                    names.add(str(value))
-    return sorted((n for n in names if n), key=len, reverse=True)
-
-
 def _pages(client: Any, urls: list[str]) -> int:
-    """Check every page that answers 200 with HTML; how many did."""
-    names = _names()
-    checked = 0
-    for url in urls:
-        response = client.get(url)
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        if b"<html" not in response.content:
-            continue  # an htmx fragment of a page checked whole
-        assert_english(response, url, names)
-        checked += 1
-    return checked
+    return english_pages(client, urls, ENTERED)
 
 
 def _world_with_everything() -> tuple[World, Any]:

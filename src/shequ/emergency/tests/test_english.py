@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from shequ.core.masking import mask_name
 from shequ.emergency import models
 from shequ.emergency.tests.factories_alerts import issue, tagged
 from shequ.facilities.models import Facility
 from shequ.registry.models import Resident
 from shequ.registry.tests import factories as people
-from shequ.web.tests.test_i18n import EN, assert_english, fixture_names
+from shequ.web.tests.test_i18n import EN, english_pages
 from tests.scope.test_every_url import concrete_urls
 from tests.world import HOME, World, build_world
 
@@ -31,29 +30,8 @@ ENTERED = {
 }
 
 
-def _names() -> list[str]:
-    names = set(fixture_names())
-    residents = list(Resident.objects.values_list("name", flat=True))
-    names.update(residents)
-    names.update(mask_name(name) for name in residents)
-    for model, fields in ENTERED.items():
-        for field in fields:
-            names.update(str(v) for v in model.objects.values_list(field, flat=True) if v)
-    return sorted((n for n in names if n), key=len, reverse=True)
-
-
 def _pages(client: Any, urls: list[str]) -> int:
-    names = _names()
-    checked = 0
-    for url in urls:
-        response = client.get(url)
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        if b"<html" not in response.content:
-            continue  # an htmx fragment of a page checked whole
-        assert_english(response, url, names)
-        checked += 1
-    return checked
+    return english_pages(client, urls, ENTERED)
 
 
 def _world_with_an_alert() -> World:

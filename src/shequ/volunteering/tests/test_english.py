@@ -8,13 +8,11 @@ from typing import Any
 
 import pytest
 
-from shequ.core.masking import mask_name
-from shequ.registry.models import Resident
 from shequ.volunteering import models
 from shequ.volunteering.tests.factories_activities import enrol, make_activity, volunteer_user
 from shequ.volunteering.tests.factories_party import make_org, make_wish, member_user
 from shequ.volunteering.tests.factories_timebank import earn
-from shequ.web.tests.test_i18n import EN, assert_english, fixture_names
+from shequ.web.tests.test_i18n import EN, english_pages
 from tests.scope.test_every_url import concrete_urls
 from tests.world import HOME, World, build_world
 
@@ -35,28 +33,8 @@ ENTERED = {
 }
 
 
-def _names() -> list[str]:
-    names = set(fixture_names())
-    residents = list(Resident.objects.values_list("name", flat=True))
-    names.update(residents)
-    names.update(mask_name(name) for name in residents)  # as others' names are shown
-    for model, fields in ENTERED.items():
-        for field in fields:
-            names.update(model.objects.exclude(**{field: ""}).values_list(field, flat=True))
-    return sorted((n for n in names if n), key=len, reverse=True)
-
-
 def _pages(client: Any, urls: list[str]) -> int:
-    """Check every page that answers 200 with HTML; how many did."""
-    names = _names()
-    checked = 0
-    for url in urls:
-        response = client.get(url)
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        assert_english(response, url, names)
-        checked += 1
-    return checked
+    return english_pages(client, urls, ENTERED)
 
 
 def _world_with_everything() -> tuple[World, Any]:

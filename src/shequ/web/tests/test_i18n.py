@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils.translation import trim_whitespace
@@ -485,6 +486,41 @@ def assert_english(response, what: str, data_names: Sequence[str] = ()) -> None:
     assert '<html lang="en"' in html, f"{what} is not served in English"
     left = chinese_left(html, data_names)
     assert not left, f"{what}: Chinese text left on the English page: {left}"
+
+
+def entered_names(entered: dict[Any, Sequence[str]]) -> list[str]:
+    """``fixture_names()`` plus every resident's name (whole and masked, as others' names are shown)
+    and the text people typed into ``entered`` (model → fields): data, shown as entered in either
+    language."""
+    from shequ.core.masking import mask_name
+    from shequ.registry.models import Resident
+
+    names = set(fixture_names())
+    residents = list(Resident.objects.values_list("name", flat=True))
+    names.update(residents)
+    names.update(mask_name(name) for name in residents)
+    for model, fields in entered.items():
+        for name in fields:
+            for value in model.objects.values_list(name, flat=True):
+                values = value if isinstance(value, list) else [value]
+                names.update(str(v) for v in values if v)
+    return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def english_pages(client: Any, urls: Sequence[str], entered: dict[Any, Sequence[str]]) -> int:
+    """Check every whole page among ``urls`` that answers 200 with HTML (htmx fragments are checked
+    as part of their page); how many were checked."""
+    names = entered_names(entered)
+    checked = 0
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        if b"<html" not in response.content:
+            continue
+        assert_english(response, url, names)
+        checked += 1
+    return checked
 
 
 def test_visible_text_skips_scripts_foreign_language_and_data() -> None:
