@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -90,10 +91,17 @@ def create(request: HttpRequest) -> HttpResponse:
             apply_action_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
+    centre = next((r for r in regions if r.centre_lat is not None), None)
+    area_map = {
+        "tiles": getattr(settings, "SHEQU_MAP_TILE_URL", "") or "",
+        "attribution": getattr(settings, "SHEQU_MAP_TILE_ATTRIBUTION", ""),
+        "lat": centre.centre_lat if centre else None,
+        "lng": centre.centre_lng if centre else None,
+    }
     return render(
         request,
         "emergency/alerts/form.html",
-        {"form": form, "preview": preview},
+        {"form": form, "preview": preview, "map": area_map},
         status=422 if form.errors else 200,
     )
 
