@@ -36,6 +36,7 @@ class OpenShelterForm(StyledForm):
         required=False,
         help_text=_("不填则按设施登记的容量。"),
     )
+    alert = forms.IntegerField(label=_("关联预警"), required=False, min_value=1)
 
 
 class OccupancyForm(StyledForm):

@@ -83,6 +83,27 @@ def test_staff_open_a_shelter_report_occupancy_and_close_it(world: World) -> Non
     assert AuditEvent.objects.filter(action="emergency.shelter_close").exists()
 
 
+def test_a_shelter_opened_during_an_alert_is_linked_to_it(world: World) -> None:
+    from shequ.emergency.tests.factories_alerts import issue, tagged
+
+    tagged(home(world), "郑奶奶", grid=world.grids[HOME["grid"]])
+    alert = issue(world.regions[HOME["township"]], by=world.users["township_staff"])
+    shelter = make_shelter(community=home(world))
+    client = client_for(world.users["community_staff"])
+    listing = html(client.get(reverse("emergency:shelter_list")))
+    assert f'<option value="{alert.pk}" selected>{alert.title}</option>' in listing
+    url = reverse("emergency:shelter_open", kwargs={"facility_id": shelter.pk})
+
+    refused = client.post(url, {"alert": str(alert.pk + 1000)}, follow=True)
+    assert "所选预警不存在或已解除" in html(refused)
+    assert not ShelterOpening.objects.exists()
+
+    client.post(url, {"alert": str(alert.pk)})
+    opening = ShelterOpening.objects.get()
+    assert opening.alert == alert
+    assert alert.title in html(client.get(reverse("emergency:shelter_detail", args=[opening.pk])))
+
+
 def test_occupancy_above_capacity_is_refused_naming_the_capacity(world: World) -> None:
     opening = open_shelter(make_shelter(community=home(world), capacity=50))
     client = client_for(world.users["community_staff"])

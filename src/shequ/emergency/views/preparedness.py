@@ -22,6 +22,7 @@ from shequ.emergency.actions import preparedness as actions
 from shequ.emergency.forms import preparedness as forms
 from shequ.emergency.models import DrillKind, SupplyCategory
 from shequ.emergency.permissions import EmergencyPerm
+from shequ.emergency.queries import alerts as alert_queries
 from shequ.emergency.queries import preparedness as queries
 from shequ.registry.models import Resident
 
@@ -62,6 +63,8 @@ def shelter_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "region": region,
             "totals": queries.shelter_totals(user, region),
+            # A shelter opened during an event is linked to the alert (the user's active ones).
+            "active_alerts": alert_queries.console(user)[0] if manage else [],
         },
     )
 
@@ -77,9 +80,16 @@ def shelter_open(request: HttpRequest, facility_id: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, str(error))
         return redirect("emergency:shelter_list")
+    alert = None
+    if form.cleaned_data.get("alert"):
+        active, _closed = alert_queries.console(user)
+        alert = next((a for a in active if a.pk == form.cleaned_data["alert"]), None)
+        if alert is None:
+            messages.error(request, _("所选预警不存在或已解除。"))
+            return redirect("emergency:shelter_list")
     try:
         opening = actions.open_shelter(
-            facility=facility, capacity=form.cleaned_data.get("capacity"), by=user
+            facility=facility, capacity=form.cleaned_data.get("capacity"), alert=alert, by=user
         )
     except ValidationError as exc:
         flash_errors(request, exc)
