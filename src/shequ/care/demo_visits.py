@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from shequ.care.actions import visits as actions
 from shequ.care.models import Finding, Visit, VisitMode, VisitPlan, VisitPlanStatus, VisitRule
+from shequ.cases.models import Case
 from shequ.core import calendar
 from shequ.registry.actions import tag_care_group
 from shequ.registry.models import CareGroup, CareGroupTag, LifeStatus, Resident
@@ -179,6 +180,8 @@ def load_demo_visits(
             continue
         visits += 1
         cases += 1 if visit.case_id else 0
+    # The cases the demo's findings opened are demo data too: the cases demo's reset removes them.
+    Case.objects.filter(visits__is_synthetic=True).update(is_synthetic=True)
     return {
         "rules": rules,
         "tagged": tagged,
@@ -191,7 +194,8 @@ def load_demo_visits(
 
 def delete_demo_visits() -> dict[str, int]:
     """Remove synthetic visits and plans (and any touching a synthetic resident), and rules nobody's
-    plan uses any more. Cases opened by demo visits belong to the cases demo's cleanup."""
+    plan uses any more. Cases opened by demo visits are marked synthetic when made, and go with the
+    cases demo's reset."""
     visits = Visit.objects.filter(
         Q(is_synthetic=True) | Q(resident__is_synthetic=True) | Q(plan__is_synthetic=True)
     ).delete()[0]

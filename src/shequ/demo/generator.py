@@ -945,7 +945,7 @@ def generate(
                 for u in User.objects.filter(username__in=[a.username for a in accounts])
             }
             by_role = {a.role: demo_users[a.username] for a in accounts}
-            case_counts = load_demo_cases(
+            load_demo_cases(
                 county=home.county,
                 community=home.community,
                 grid=home.grid,
@@ -1016,7 +1016,8 @@ def generate(
                     "villager_groups": len(plan.villager_groups),
                     "handling_units": len(units),
                     "accounts": len(accounts),
-                    "cases": case_counts["cases"],
+                    # The cases demo and the cases the visits demo's findings opened.
+                    "cases": Case.objects.filter(is_synthetic=True).count(),
                     "facilities": facility_counts["facilities"],
                     "community_workers": worker_counts["workers"],
                     "social_organizations": social_counts["organizations"],
