@@ -933,11 +933,12 @@ def generate(
             home = _pick_home(places, planned)
             accounts = _create_accounts(home, seed, passwords, hashes)
 
-            from shequ.demo.population import generate_population  # imports this module
-
-            population = generate_population(
-                seed=seed, scale=scale, residents=residents, stdout=stdout
+            from shequ.demo.population import (  # imports this module
+                generate_population,
+                population_counts,
             )
+
+            generate_population(seed=seed, scale=scale, residents=residents, stdout=stdout)
             linked = _link_resident_accounts(accounts, home)
             catalog = load_demo_catalog(county=home.county, community=home.community)
             demo_users = {
@@ -1026,7 +1027,8 @@ def generate(
                     + provider_counts["other_providers"],
                     **_volunteering_counts(),
                     **_care_counts(),
-                    **population,
+                    # Counted at the end: the visits demo may tag a few residents of the demo grid.
+                    **population_counts(),
                 },
                 accounts=accounts,
                 regions_located=len(located),
