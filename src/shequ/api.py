@@ -12,6 +12,7 @@ from shequ.core.api import ErrorOut, install_error_handlers
 from shequ.emergency.api import router as emergency_router
 from shequ.facilities.api import router as facilities_router
 from shequ.organizations.api import router as organizations_router
+from shequ.participation.api import router as participation_router
 from shequ.registry.api import router as registry_router
 from shequ.territory.api import router as territory_router
 from shequ.volunteering.api import router as volunteering_router
@@ -32,6 +33,7 @@ api.add_router("/registry", registry_router)
 api.add_router("/cases", cases_router)
 api.add_router("/facilities", facilities_router)
 api.add_router("/workforce", workforce_router)
+api.add_router("/participation", participation_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/volunteering", volunteering_router)
 api.add_router("/care", care_router)

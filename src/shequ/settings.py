@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "shequ.cases",
     "shequ.facilities",
     "shequ.workforce",
+    "shequ.participation",
     "shequ.organizations",
     "shequ.volunteering",
     "shequ.care",

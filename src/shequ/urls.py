@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", include("shequ.cases.urls")),
     path("facilities/", include("shequ.facilities.urls")),
     path("workforce/", include("shequ.workforce.urls")),
+    path("participation/", include("shequ.participation.urls")),
     path("organizations/", include("shequ.organizations.urls")),
     path("volunteering/", include("shequ.volunteering.urls")),
     path("care/", include("shequ.care.urls")),

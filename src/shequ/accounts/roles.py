@@ -111,6 +111,22 @@ class VolunteeringPerm:
     STATISTICS = "volunteering.statistics"
 
 
+class ParticipationPerm:
+    """Codes of the participation app (layer 5), named here as text, checked at sync time."""
+
+    VIEW = "participation.view"
+    PROPOSE = "participation.propose"
+    TOPICS = "participation.topics"
+    MEETINGS = "participation.meetings"
+    DISCLOSE = "participation.disclose"
+    SUPERVISE = "participation.supervise"
+    MODERATE = "participation.moderate"
+    ELECTIONS = "participation.elections"
+    LISTS = "participation.lists"
+    CONFIGURE = "participation.configure"
+    STATISTICS = "participation.statistics"
+
+
 class CarePerm:
     """Codes of the care app (layer 8), named here as text, checked at sync time."""
 
@@ -180,6 +196,26 @@ _EMERGENCY_DESK = (
     EmergencyPerm.RECORD_DRILLS,
 )
 _EMERGENCY_LEAD = (*_EMERGENCY_DESK, EmergencyPerm.ISSUE_ALERTS)
+_PARTICIPATION_GRID = (ParticipationPerm.VIEW, ParticipationPerm.PROPOSE)
+_PARTICIPATION_DESK = (
+    *_PARTICIPATION_GRID,
+    ParticipationPerm.TOPICS,
+    ParticipationPerm.MEETINGS,
+    ParticipationPerm.DISCLOSE,
+    ParticipationPerm.MODERATE,
+    ParticipationPerm.ELECTIONS,
+    ParticipationPerm.LISTS,
+)
+_PARTICIPATION_LEAD = (
+    *_PARTICIPATION_DESK,
+    ParticipationPerm.CONFIGURE,
+    ParticipationPerm.STATISTICS,
+)
+_PARTICIPATION_OVERSIGHT = (
+    ParticipationPerm.VIEW,
+    ParticipationPerm.CONFIGURE,
+    ParticipationPerm.STATISTICS,
+)
 _FACILITY_DESK = (FacilitiesPerm.VIEW, FacilitiesPerm.EDIT)
 _FACILITY_LEAD = (*_FACILITY_DESK, FacilitiesPerm.IMPORT, FacilitiesPerm.ANALYSE)
 _CATALOG_MANAGE = (CasesPerm.VIEW_CATALOG, CasesPerm.MANAGE_CATALOG)
@@ -212,13 +248,13 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              (*_STAFF_BASE, RegistryPerm.VIEW, RegistryPerm.EDIT, CasesPerm.VIEW_CATALOG,
               CasesPerm.VIEW, CasesPerm.REPORT, CasesPerm.INTAKE, CasesPerm.VERIFY,
               FacilitiesPerm.VIEW, VolunteeringPerm.VIEW, VolunteeringPerm.WISHES, *_CARE_GRID,
-              *_EMERGENCY_GRID),
+              *_EMERGENCY_GRID, *_PARTICIPATION_GRID),
              description=_("在所负责网格内巡查、采集信息、上报事件。")),
     RoleSpec("community_staff", "社区工作者", "Community staff", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
               *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK, WorkforcePerm.VIEW, *_ORG_DESK,
-              *_VOLUNTEER_DESK, *_CARE_DESK, *_EMERGENCY_DESK),
+              *_VOLUNTEER_DESK, *_CARE_DESK, *_EMERGENCY_DESK, *_PARTICIPATION_DESK),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
@@ -226,25 +262,28 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
               *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT, *_WORKFORCE_DESK,
               WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY, *_VOLUNTEER_LEAD,
-              *_CARE_LEAD, *_EMERGENCY_DESK),
+              *_CARE_LEAD, *_EMERGENCY_DESK, *_PARTICIPATION_LEAD),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
               *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD, *_VOLUNTEER_LEAD, *_CARE_LEAD,
-              *_EMERGENCY_LEAD),
+              *_EMERGENCY_LEAD, ParticipationPerm.VIEW, ParticipationPerm.MODERATE,
+              ParticipationPerm.STATISTICS),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD, *_WORKFORCE_LEAD,
               WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE,
-              *_CARE_OVERSIGHT, *_EMERGENCY_LEAD),
+              *_CARE_OVERSIGHT, *_EMERGENCY_LEAD,
+              *_PARTICIPATION_OVERSIGHT),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD, *_WORKFORCE_LEAD,
               WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE,
-              *_CARE_OVERSIGHT, *_EMERGENCY_LEAD),
+              *_CARE_OVERSIGHT, *_EMERGENCY_LEAD,
+              *_PARTICIPATION_OVERSIGHT),
              description=_("市级民政等部门干部，统筹全市。")),
     RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
              (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),
@@ -253,6 +292,10 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              is_staff_role=False, description=_("注册志愿者。")),
     RoleSpec("party_member", "党员", "Party member", "community", (),
              is_staff_role=False, description=_("到社区报到的在职党员。")),
+    RoleSpec("supervision_member", "村(居)务监督委员会成员", "Supervision committee member",
+             "community",
+             (*_STAFF_BASE, ParticipationPerm.VIEW, ParticipationPerm.SUPERVISE),
+             description=_("村(居)务监督委员会成员：监督村(居)务公开，答复居民异议。")),
     RoleSpec("social_org_staff", "社会组织人员", "Social-organization staff", "community",
              (*_STAFF_BASE, OrganizationsPerm.VIEW, VolunteeringPerm.VIEW,
               VolunteeringPerm.ORGANISE),

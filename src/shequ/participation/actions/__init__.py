@@ -1,0 +1,1 @@
+"""Writes of the participation app, one module per feature."""

@@ -1,0 +1,5 @@
+"""API: deliberation."""
+
+from ninja import Router
+
+router = Router()

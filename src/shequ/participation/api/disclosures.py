@@ -1,0 +1,5 @@
+"""API: disclosures."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: elections."""
+
+from ninja import Router
+
+router = Router()

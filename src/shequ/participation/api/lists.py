@@ -1,0 +1,5 @@
+"""API: lists."""
+
+from ninja import Router
+
+router = Router()

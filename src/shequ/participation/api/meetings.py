@@ -1,0 +1,5 @@
+"""API: meetings."""
+
+from ninja import Router
+
+router = Router()

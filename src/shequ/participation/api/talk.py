@@ -1,0 +1,5 @@
+"""API: talk."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Pages: deliberation."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages: disclosures."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

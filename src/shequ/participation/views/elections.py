@@ -1,0 +1,5 @@
+"""Pages: elections."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages: lists."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

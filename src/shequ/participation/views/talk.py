@@ -1,0 +1,5 @@
+"""Pages: talk."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []
