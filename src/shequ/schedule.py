@@ -104,6 +104,12 @@ JOBS: list[PeriodicJob] = [
         hour=1,
         minute=40,
     ),
+    PeriodicJob(
+        name="sweep-topics",
+        task_path="shequ.participation.tasks.sweep_topics",
+        hour=0,
+        minute=50,
+    ),
 ]
 
 

@@ -174,6 +174,7 @@ PUBLIC_PREFIXES = (
     "/organizations/charity/public/",
     "/volunteering/statistics/",
     "/api/v1/volunteering/statistics",
+    "/participation/public/",
 )
 PLACE_NAME_TOKEN = re.compile(r"【\d+】")
 

@@ -59,6 +59,13 @@ from shequ.organizations.demo_charity import delete_demo_charity, load_demo_char
 from shequ.organizations.demo_providers import delete_demo_providers, load_demo_providers
 from shequ.organizations.demo_social import delete_demo_social, load_demo_social
 from shequ.organizations.models import CharityFund, Provider, SocialOrganization
+from shequ.participation.demo_deliberation import delete_demo_deliberation, load_demo_deliberation
+from shequ.participation.demo_disclosures import delete_demo_disclosures, load_demo_disclosures
+from shequ.participation.demo_elections import delete_demo_elections, load_demo_elections
+from shequ.participation.demo_lists import delete_demo_lists, load_demo_lists
+from shequ.participation.demo_meetings import delete_demo_meetings, load_demo_meetings
+from shequ.participation.demo_talk import delete_demo_talk, load_demo_talk
+from shequ.participation.models import Disclosure, Meeting, Post, Topic
 from shequ.registry.models import LifeStatus, Relation, Resident
 from shequ.territory.models import Building, Estate, Grid, Kind, Level, Region, VillagerGroup
 from shequ.volunteering.demo_activities import delete_demo_activities, load_demo_activities
@@ -276,6 +283,10 @@ COUNT_LABELS = {
     "home_service_orders": gettext_lazy("居家服务单"),
     "bookable_services": gettext_lazy("预约服务"),
     "supply_stocks": gettext_lazy("应急物资"),
+    "topics": gettext_lazy("社区议题"),
+    "meetings": gettext_lazy("议事会议"),
+    "disclosures": gettext_lazy("村(居)务公开"),
+    "posts": gettext_lazy("论坛和邻里圈帖子"),
 }
 
 
@@ -774,7 +785,9 @@ def synthetic_counts() -> dict[str, int]:
         "buildings": Building.objects.filter(is_synthetic=True).count(),
         "villager_groups": VillagerGroup.objects.filter(is_synthetic=True).count(),
         "handling_units": HandlingUnit.objects.filter(is_synthetic=True).count(),
-        "accounts": User.objects.filter(is_synthetic=True).count(),
+        "accounts": User.objects.filter(is_synthetic=True, assignments__isnull=False)
+        .distinct()
+        .count(),
         "cases": Case.objects.filter(is_synthetic=True).count(),
         "facilities": Facility.objects.filter(is_synthetic=True).count(),
         "community_workers": CommunityWorker.objects.filter(is_synthetic=True).count(),
@@ -783,6 +796,7 @@ def synthetic_counts() -> dict[str, int]:
         "providers": Provider.objects.filter(is_synthetic=True).count(),
         **_volunteering_counts(),
         **_care_counts(),
+        **_participation_counts(),
         **population_counts(),
     }
 
@@ -793,6 +807,15 @@ def _volunteering_counts() -> dict[str, int]:
         "volunteer_activities": VolunteerActivity.objects.filter(is_synthetic=True).count(),
         "party_members": PartyMember.objects.filter(is_synthetic=True).count(),
         "wishes": Wish.objects.filter(is_synthetic=True).count(),
+    }
+
+
+def _participation_counts() -> dict[str, int]:
+    return {
+        "topics": Topic.objects.filter(is_synthetic=True).count(),
+        "meetings": Meeting.objects.filter(is_synthetic=True).count(),
+        "disclosures": Disclosure.objects.filter(is_synthetic=True).count(),
+        "posts": Post.objects.filter(is_synthetic=True).count(),
     }
 
 
@@ -996,6 +1019,23 @@ def generate(
                 grid=home.grid,
                 users=by_role,
             )
+            say(_("· 社区议题、议事会议、村(居)务公开、论坛和邻里圈、选民登记和三项清单 …"))
+            # Topics before the meetings that decide them and the lists whose projects cite them.
+            for load in (
+                load_demo_deliberation,
+                load_demo_meetings,
+                load_demo_disclosures,
+                load_demo_talk,
+                load_demo_elections,
+                load_demo_lists,
+            ):
+                load(
+                    county=home.county,
+                    seed=seed,
+                    community=home.community,
+                    grid=home.grid,
+                    users=by_role,
+                )
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -1027,6 +1067,7 @@ def generate(
                     + provider_counts["other_providers"],
                     **_volunteering_counts(),
                     **_care_counts(),
+                    **_participation_counts(),
                     # Counted at the end: the visits demo may tag a few residents of the demo grid.
                     **population_counts(),
                 },
@@ -1074,6 +1115,13 @@ def reset() -> dict[str, int]:
             # The time bank first (its credits point at attendances), then activities (their
             # attendances point at volunteers), then wishes and party members, then volunteers.
             # Care and emergency records first: visits point at cases, bookings at facilities.
+            # Participation first: meetings and lists point at topics, topics at cases.
+            delete_demo_lists()
+            delete_demo_elections()
+            delete_demo_talk()
+            delete_demo_disclosures()
+            delete_demo_meetings()
+            delete_demo_deliberation()
             delete_demo_alerts()
             delete_demo_preparedness()
             delete_demo_bookings()
@@ -1103,11 +1151,14 @@ def reset() -> dict[str, int]:
                     )
                     % {"n": foreign.count()}
                 )
+            users = User.objects.filter(is_synthetic=True)
+            # The demo's sign-in accounts (one per role); the participation demo's residents who
+            # co-sign, vote and post have accounts but no role.
+            deleted["accounts"] = users.filter(assignments__isnull=False).distinct().count()
+            deleted["resident_accounts"] = users.filter(assignments__isnull=True).count()
             deleted["assignments"] = RoleAssignment.objects.filter(
                 user__is_synthetic=True
             ).delete()[0]
-            users = User.objects.filter(is_synthetic=True)
-            deleted["accounts"] = users.count()
             collector = _KeepAuditCollector(using=users.db, origin=users)
             collector.collect(list(users))
             collector.delete()

@@ -178,13 +178,15 @@ def test_the_demo_generates_a_population_with_its_counts(territory):
     assert events.count() == 1
     assert f"residents={counts['residents']}" in events.get().object_repr
     # Registered through the actions: only the planted duplicates, on the review queue (and the
-    # few care-group tags the visits demo adds in the demo grid, so its grid worker has visits).
+    # few care-group tags the visits demo adds in the demo grid, so its grid worker has visits, and
+    # the sign-in accounts the participation demo links to residents who co-sign, vote and post).
     planted = AuditEvent.objects.filter(action__startswith="registry.")
     assert set(planted.values_list("action", flat=True)) <= {
         "registry.register_household",
         "registry.register_resident",
         "registry.detect_duplicates",
         "registry.tag_care_group",
+        "registry.link_account",
     }
     assert planted.filter(action="registry.register_household").count() == DEMO_DUPLICATES
 

@@ -7,8 +7,8 @@
 - ``disclosures``: ``Disclosure``, ``DisclosureAttachment``, ``Objection``.
 - ``talk``: ``Suggestion``, ``Post``, ``Comment``, ``Report``, ``ModerationDecision``, ``Ban``,
   ``ModerationPolicy``.
-- ``elections``: ``Election``, ``RollEntry``, ``RegistrationRequest``, ``RollObjection``.
-- ``lists``: ``Need``, ``ServiceResource``, ``LivelihoodProject``, ``NeedMatch``, ``MicroRenewal``,
+- ``elections``: ``Election``, ``RollEntry``, ``VoterRegistration``, ``RollObjection``.
+- ``lists``: ``NeedItem``, ``ResourceItem``, ``LivelihoodProject``, ``NeedMatch``, ``MicroRenewal``,
   ``Contribution``, ``Spending``.
 """
 
@@ -39,25 +39,25 @@ from shequ.participation.models.elections import (
     Election,
     ElectionStatus,
     ObjectionKind,
-    RegistrationRequest,
     RequestStatus,
     RollBasis,
     RollEntry,
     RollObjection,
+    VoterRegistration,
 )
 from shequ.participation.models.lists import (
     Contribution,
     FundSource,
     LivelihoodProject,
     MicroRenewal,
-    Need,
     NeedCategory,
+    NeedItem,
     NeedMatch,
     NeedStatus,
     ProjectStatus,
     RenewalStatus,
+    ResourceItem,
     ResourceKind,
-    ServiceResource,
     Spending,
 )
 from shequ.participation.models.meetings import (
@@ -129,8 +129,8 @@ __all__ = [
     "ModerationDecision",
     "ModerationOutcome",
     "ModerationPolicy",
-    "Need",
     "NeedCategory",
+    "NeedItem",
     "NeedMatch",
     "NeedStatus",
     "Objection",
@@ -143,15 +143,14 @@ __all__ = [
     "PostKind",
     "ProgressUpdate",
     "ProjectStatus",
-    "RegistrationRequest",
     "RenewalStatus",
     "Report",
     "RequestStatus",
+    "ResourceItem",
     "ResourceKind",
     "RollBasis",
     "RollEntry",
     "RollObjection",
-    "ServiceResource",
     "Spending",
     "StepActor",
     "Suggestion",
@@ -166,4 +165,5 @@ __all__ = [
     "TopicTransition",
     "TopicWorkflow",
     "Visibility",
+    "VoterRegistration",
 ]

@@ -69,6 +69,14 @@ class TopicWorkflow(models.Model):
         help_text=_("留空为全市默认流程。"),
     )
     name = models.CharField(_("流程名称"), max_length=60)
+    cosign_threshold = models.PositiveSmallIntegerField(
+        _("联署门槛（人）"),
+        default=5,
+        help_text=_("居民提出的议题须有多少位本社区居民联署才进入立案审查；0为无须联署。"),
+    )
+    cosign_days = models.PositiveSmallIntegerField(
+        _("联署期限（天）"), default=30, help_text=_("议题提出后征集联署的天数。")
+    )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     scope_region_field = "community"
@@ -159,9 +167,12 @@ class Topic(models.Model):
         on_delete=models.PROTECT,
         related_name="topics",
     )
+    # Empty for topics the system made (imports, the demo).
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("提出人账号"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )

@@ -2,7 +2,7 @@
 
 An ``Election`` of a community's committee fixes the election day and the residence rules. The
 electoral roll (``RollEntry``) is built from the registry: residents alive, 18 or older on election
-day, who meet the rules. Residents registered elsewhere apply online (``RegistrationRequest``) and
+day, who meet the rules. Residents registered elsewhere apply online (``VoterRegistration``) and
 staff check and decide. The roll is published (公示) with an objection deadline; ``RollObjection``s
 (someone missing, someone wrongly on it) are handled before it; then the roll is final and exported
 for the election committee.
@@ -35,9 +35,6 @@ class Election(models.Model):
     min_age = models.PositiveSmallIntegerField(_("选民年龄（周岁）"), default=18)
     # Residence rules (configurable): who is on the roll without applying.
     include_registered_present = models.BooleanField(_("户籍在本社区且居住的居民"), default=True)
-    include_registered_absent = models.BooleanField(
-        _("户籍在本社区但不在本地居住的居民"), default=True
-    )
     include_non_registered_years = models.PositiveSmallIntegerField(
         _("户籍不在本社区、居住满几年可申请登记"), default=1
     )
@@ -49,8 +46,9 @@ class Election(models.Model):
     version = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("确定时间"), null=True, blank=True)
+    # None when the system made it (the demo, an import).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     is_synthetic = models.BooleanField(_("演示数据"), default=False)
@@ -68,7 +66,7 @@ class Election(models.Model):
 
 class RollBasis(models.TextChoices):
     REGISTERED_PRESENT = "registered_present", _("户籍在本社区")
-    REGISTERED_ABSENT = "registered_absent", _("户籍在本社区、外出")
+    MANUAL = "manual", _("工作人员补登")
     APPLICATION = "application", _("本人申请登记")
     OBJECTION = "objection", _("异议后补登")
 
@@ -80,6 +78,8 @@ class RollEntry(models.Model):
     added_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     removed_at = models.DateTimeField(_("除名时间"), null=True, blank=True)
     removed_reason = models.CharField(_("除名原因"), max_length=200, blank=True)
+
+    scope_region_field = "election__community"
 
     class Meta:
         verbose_name = _("选民名单")
@@ -99,7 +99,7 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", _("未通过")
 
 
-class RegistrationRequest(models.Model):
+class VoterRegistration(models.Model):
     """A resident registered elsewhere applies to vote here (or asks to be checked)."""
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="requests")
@@ -121,6 +121,8 @@ class RegistrationRequest(models.Model):
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decision_note = models.CharField(_("审核意见"), max_length=400, blank=True)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+
+    scope_region_field = "election__community"
 
     class Meta:
         verbose_name = _("选民登记申请")
@@ -168,6 +170,8 @@ class RollObjection(models.Model):
         related_name="+",
     )
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    scope_region_field = "election__community"
 
     class Meta:
         verbose_name = _("选民名单异议")

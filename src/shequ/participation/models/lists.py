@@ -1,6 +1,6 @@
 """The three lists (三项清单, P5) and micro-renewal (微更新).
 
-Per community: residents' needs (``Need``), service resources (``ServiceResource``) and livelihood
+Per community: residents' needs (``NeedItem``), service resources (``ResourceItem``) and livelihood
 projects (``LivelihoodProject``). A ``NeedMatch`` links a need to a resource or a project that meets
 it. A ``MicroRenewal`` project is co-funded: ``Contribution``s by source (residents' own funds among
 them) and ``Spending`` lines, both published."""
@@ -33,7 +33,7 @@ class NeedStatus(models.TextChoices):
     CLOSED = "closed", _("暂不解决")
 
 
-class Need(models.Model):
+class NeedItem(models.Model):
     community = models.ForeignKey(
         Region, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
     )
@@ -49,6 +49,8 @@ class Need(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    request_key = models.CharField(max_length=64, blank=True, default="")
+    version = models.PositiveIntegerField(default=0)
     is_synthetic = models.BooleanField(_("演示数据"), default=False)
 
     scope_region_field = "community"
@@ -57,6 +59,13 @@ class Need(models.Model):
         verbose_name = _("居民需求")
         verbose_name_plural = _("居民需求清单")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="need_unique_request_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -70,7 +79,7 @@ class ResourceKind(models.TextChoices):
     SKILLS = "skills", _("专业技能")
 
 
-class ServiceResource(models.Model):
+class ResourceItem(models.Model):
     community = models.ForeignKey(
         Region, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
     )
@@ -135,9 +144,9 @@ class LivelihoodProject(models.Model):
 
 
 class NeedMatch(models.Model):
-    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
+    need = models.ForeignKey(NeedItem, on_delete=models.CASCADE, related_name="matches")
     resource = models.ForeignKey(
-        ServiceResource, null=True, blank=True, on_delete=models.PROTECT, related_name="matches"
+        ResourceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="matches"
     )
     project = models.ForeignKey(
         LivelihoodProject, null=True, blank=True, on_delete=models.PROTECT, related_name="matches"
@@ -189,6 +198,7 @@ class MicroRenewal(models.Model):
         related_name="+",
     )
     is_published = models.BooleanField(_("向居民公开"), default=True)
+    version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -219,6 +229,9 @@ class Contribution(models.Model):
     )
     source = models.CharField(_("资金来源"), max_length=12, choices=FundSource.choices)
     contributor = models.CharField(_("出资方"), max_length=100)
+    households = models.PositiveIntegerField(
+        _("出资户数"), default=0, help_text=_("居民自筹时填写出资的户数")
+    )
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
     received_on = models.DateField(_("到账日期"))
     recorded_by = models.ForeignKey(

@@ -150,6 +150,7 @@ class Comment(models.Model):
     version = models.PositiveIntegerField(default=0)
     report_count = models.PositiveIntegerField(_("被举报次数"), default=0)
     created_at = models.DateTimeField(_("回复时间"), default=timezone.now)
+    request_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("回复")
