@@ -2,7 +2,15 @@
 
 from django.urls import URLPattern
 
-from shequ.participation.views import deliberation, disclosures, elections, lists, meetings, talk
+from shequ.participation.views import (
+    deliberation,
+    disclosures,
+    elections,
+    lists,
+    meetings,
+    public,
+    talk,
+)
 
 app_name = "participation"
 urlpatterns: list[URLPattern] = []
@@ -12,3 +20,4 @@ urlpatterns += disclosures.urls
 urlpatterns += talk.urls
 urlpatterns += elections.urls
 urlpatterns += lists.urls
+urlpatterns += public.urls

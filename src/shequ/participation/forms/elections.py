@@ -65,6 +65,11 @@ class RemoveForm(StyledForm):
     reason = forms.CharField(label=_("除名原因"), max_length=200)
 
 
+class AddForm(StyledForm):
+    resident = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("补登原因"), max_length=200, required=False)
+
+
 class ExportForm(StyledForm):
     fmt = forms.ChoiceField(
         label=_("格式"), choices=[("xlsx", _("Excel 表格")), ("csv", _("CSV 文件"))]

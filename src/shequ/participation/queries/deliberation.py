@@ -317,13 +317,6 @@ def cosign_threshold_of(community: Region) -> int:
 # --- Public ----------------------------------------------------------------------------------------
 
 
-def public_community(code: str) -> Region:
-    found = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
-    if found is None:
-        raise Http404
-    return found
-
-
 def public_topics(community: Region) -> QuerySet[Topic]:
     return (
         _topics()

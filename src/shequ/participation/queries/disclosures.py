@@ -138,13 +138,6 @@ def published_disclosure(disclosure_id: int, community: Region | None = None) ->
     return item
 
 
-def public_community(code: str) -> Region:
-    found = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
-    if found is None:
-        raise Http404
-    return found
-
-
 def archive(community: Region) -> list[tuple[int, list[tuple[str, list[Disclosure]]]]]:
     """The permanent archive, grouped by the year of the period and then by category."""
     from shequ.participation.models.disclosures import DisclosureCategory

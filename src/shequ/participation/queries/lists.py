@@ -414,10 +414,3 @@ def published_renewal(community: Region, renewal_id: int) -> MicroRenewal:
     if found is None:
         raise Http404
     return found
-
-
-def public_community(code: str) -> Region:
-    found = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
-    if found is None:
-        raise Http404
-    return found

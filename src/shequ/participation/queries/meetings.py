@@ -28,8 +28,7 @@ from shequ.participation.models.meetings import (
     PollStatus,
 )
 from shequ.participation.permissions import ParticipationPerm
-from shequ.registry.models import LifeStatus, Resident
-from shequ.registry.queries import query_condition
+from shequ.registry.models import Resident
 from shequ.territory.models import Level, Region
 
 Perm = ParticipationPerm
@@ -175,28 +174,6 @@ def decidable_topics(meeting: Meeting) -> list[Topic]:
     )
 
 
-def community_residents(user: Any, community: Region, q: str, limit: int = 10) -> list[Resident]:
-    """Active residents of ``community`` inside the user's jurisdiction matching ``q``."""
-    text = (q or "").strip()
-    if not text:
-        return []
-    found = scoped(
-        Resident.objects.filter(status=LifeStatus.ACTIVE, community=community), user, Perm.MEETINGS
-    )
-    return list(found.filter(query_condition(text)).order_by("name", "pk")[:limit])
-
-
-def community_resident(user: Any, community: Region, resident_id: int) -> Resident:
-    return get_scoped_or_404(
-        Resident.objects.select_related("community").filter(
-            status=LifeStatus.ACTIVE, community=community
-        ),
-        user,
-        Perm.MEETINGS,
-        pk=resident_id,
-    )
-
-
 # --- Polls ----------------------------------------------------------------------------------------
 
 
@@ -315,13 +292,6 @@ def signed_in(meeting: Meeting, resident: Resident | None) -> bool:
 
 
 # --- Public ---------------------------------------------------------------------------------------
-
-
-def public_community(code: str) -> Region:
-    found = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 def public_meetings(community: Region) -> QuerySet[Meeting]:

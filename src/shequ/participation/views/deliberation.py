@@ -32,6 +32,7 @@ from shequ.participation.forms import deliberation as forms
 from shequ.participation.models import DeliberationMode, Topic, TopicStage
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import deliberation as queries
+from shequ.participation.queries.public import public_community
 
 Perm = ParticipationPerm
 G = TopicStage
@@ -348,7 +349,7 @@ def workflow_edit(request: HttpRequest, workflow_id: int) -> HttpResponse:
                         return done
                     if form.non_field_errors():
                         for error in form.non_field_errors():
-                            messages.error(request, error)
+                            messages.error(request, str(error))
             elif do == "add_step":
                 step_form = forms.StepAddForm(request.POST, states=states, auto_id="id_step_%s")
                 done = submit(
@@ -549,7 +550,7 @@ def topic_review(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @require_GET
 def public_topics(request: HttpRequest, code: str) -> HttpResponse:
-    community = queries.public_community(code)
+    community = public_community(code)
     page, _query = paged(request, queries.public_topics(community), PER_PAGE)
     return render(
         request,

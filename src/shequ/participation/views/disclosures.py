@@ -32,6 +32,7 @@ from shequ.participation.models.disclosures import (
 )
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import disclosures as queries
+from shequ.participation.queries.public import public_community
 
 Perm = ParticipationPerm
 PER_PAGE = 30
@@ -423,7 +424,7 @@ def disclosure_attachment(request: HttpRequest, attachment_id: int) -> HttpRespo
 
 @require_GET
 def public_disclosures(request: HttpRequest, code: str) -> HttpResponse:
-    community = queries.public_community(code)
+    community = public_community(code)
     return render(
         request,
         "participation/disclosures/public_archive.html",

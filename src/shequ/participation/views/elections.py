@@ -26,6 +26,7 @@ from shequ.participation.forms import elections as forms
 from shequ.participation.models.elections import Election, ElectionStatus, RequestStatus
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import elections as queries
+from shequ.participation.queries import residents as people
 from shequ.registry.models import Resident
 
 Perm = ParticipationPerm
@@ -105,6 +106,7 @@ def election_detail(request: HttpRequest, election_id: int) -> HttpResponse:
     user: Any = request.user
     election = queries.election_detail(user, election_id)
     q = request.GET.get("q", "")[:60]
+    find = request.GET.get("find", "")[:60]
     page, _query = paged(request, queries.roll(election, q), ROLL_PER_PAGE)
     can_manage = queries.may(user, Perm.ELECTIONS, election.community)
     is_open = election.status != ElectionStatus.FINAL
@@ -118,6 +120,10 @@ def election_detail(request: HttpRequest, election_id: int) -> HttpResponse:
             "rows": [(entry, queries.group_of(entry)) for entry in page.object_list],
             "removed": list(queries.removed(election)[:200]),
             "requests": list(queries.requests(election)),
+            "find": find,
+            "found": people.community_residents(user, election.community, find, Perm.ELECTIONS)
+            if can_manage and is_open
+            else [],
             "objections": list(queries.objections(election)),
             "pending": RequestStatus.PENDING,
             "can_manage": can_manage and is_open,
@@ -242,6 +248,29 @@ def roll_entry_remove(request: HttpRequest, roll_entry_id: int) -> HttpResponse:
             _("已将%(name)s除名。") % {"name": entry.resident.name},
         )
     return _detail(entry.election)
+
+
+@permission_required(Perm.ELECTIONS)
+@require_POST
+def roll_entry_add(request: HttpRequest, election_id: int) -> HttpResponse:
+    """Staff put a resident of the community on the roll by hand (补登), with the reason."""
+    user: Any = request.user
+    election = queries.election_detail(user, election_id)
+    form = forms.AddForm(request.POST)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return _detail(election)
+    resident = people.community_resident(
+        user, election.community, form.cleaned_data["resident"], Perm.ELECTIONS
+    )
+    _attempt(
+        request,
+        lambda: actions.add_entry(
+            election=election, resident=resident, by=user, reason=form.cleaned_data["reason"]
+        ),
+        _("已将%(name)s补登到选民名单。") % {"name": resident.name},
+    )
+    return _detail(election)
 
 
 @permission_required(Perm.ELECTIONS)
@@ -416,6 +445,7 @@ urls: list[URLPattern] = [
     path("elections/<int:election_id>/publish/", election_publish, name="election_publish"),
     path("elections/<int:election_id>/finalise/", election_finalise, name="election_finalise"),
     path("elections/<int:election_id>/export/", election_export, name="election_export"),
+    path("elections/<int:election_id>/roll/add/", roll_entry_add, name="roll_entry_add"),
     path(
         "elections/entries/<int:roll_entry_id>/remove/",
         roll_entry_remove,

@@ -35,6 +35,7 @@ from shequ.participation.models.lists import (
 )
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import lists as queries
+from shequ.participation.queries.public import public_community
 
 Perm = ParticipationPerm
 PER_PAGE = 30
@@ -624,7 +625,7 @@ def renewal_page(request: HttpRequest, renewal_id: int) -> HttpResponse:
 
 @require_GET
 def public_renewals(request: HttpRequest, code: str) -> HttpResponse:
-    community = queries.public_community(code)
+    community = public_community(code)
     page, _query = paged(request, queries.published_renewals(community), 10)
     items = queries.funding(page)
     return render(

@@ -38,6 +38,8 @@ from shequ.participation.models.meetings import (
 )
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import meetings as queries
+from shequ.participation.queries import residents as people
+from shequ.participation.queries.public import public_community
 
 Perm = ParticipationPerm
 PER_PAGE = 30
@@ -134,7 +136,9 @@ def body_edit(request: HttpRequest, body_id: int) -> HttpResponse:
         )
     search = forms.ResidentSearchForm(request.GET)
     found = (
-        queries.community_residents(user, body.community, search.cleaned_data.get("q", ""))
+        people.community_residents(
+            user, body.community, search.cleaned_data.get("q", ""), Perm.MEETINGS
+        )
         if can_manage and search.is_valid()
         else []
     )
@@ -164,7 +168,7 @@ def body_member_add(request: HttpRequest, body_id: int) -> HttpResponse:
 
     def act(data: dict[str, Any]) -> BodyMember:
         resident = (
-            queries.community_resident(user, body.community, data["resident"])
+            people.community_resident(user, body.community, data["resident"], Perm.MEETINGS)
             if data.get("resident")
             else None
         )
@@ -300,7 +304,9 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     can_manage = queries.may(user, Perm.MEETINGS, meeting.community)
     search = forms.ResidentSearchForm(request.GET)
     found = (
-        queries.community_residents(user, meeting.community, search.cleaned_data.get("q", ""))
+        people.community_residents(
+            user, meeting.community, search.cleaned_data.get("q", ""), Perm.MEETINGS
+        )
         if can_manage and search.is_valid()
         else []
     )
@@ -362,7 +368,7 @@ def meeting_invite(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user: Any = request.user
     meeting = queries.meeting_detail(user, meeting_id, Perm.MEETINGS)
     ids = [_int(v) for v in request.POST.getlist("resident") if v]
-    residents = [queries.community_resident(user, meeting.community, i) for i in ids]
+    residents = [people.community_resident(user, meeting.community, i, Perm.MEETINGS) for i in ids]
     try:
         made = actions.invite(
             meeting=meeting,
@@ -402,8 +408,8 @@ def meeting_sign_for(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user: Any = request.user
     meeting = queries.meeting_detail(user, meeting_id, Perm.MEETINGS)
     if request.method == "POST":
-        resident = queries.community_resident(
-            user, meeting.community, _int(request.POST.get("resident"))
+        resident = people.community_resident(
+            user, meeting.community, _int(request.POST.get("resident")), Perm.MEETINGS
         )
         try:
             actions.sign_for(meeting=meeting, by=user, resident=resident)
@@ -511,7 +517,9 @@ def poll_detail(request: HttpRequest, poll_id: int) -> HttpResponse:
     can_manage = queries.may(user, Perm.MEETINGS, poll.community)
     search = forms.ResidentSearchForm(request.GET)
     found = (
-        queries.community_residents(user, poll.community, search.cleaned_data.get("q", ""))
+        people.community_residents(
+            user, poll.community, search.cleaned_data.get("q", ""), Perm.MEETINGS
+        )
         if can_manage and search.is_valid()
         else []
     )
@@ -562,7 +570,9 @@ def poll_record(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not form.is_valid():
         flash_form_errors(request, form)
         return _poll_url(poll)
-    resident = queries.community_resident(user, poll.community, form.cleaned_data["resident"])
+    resident = people.community_resident(
+        user, poll.community, form.cleaned_data["resident"], Perm.MEETINGS
+    )
     try:
         actions.record_ballot(
             poll=poll, by=user, resident=resident, option=form.cleaned_data["option"]
@@ -714,7 +724,7 @@ def poll_vote(request: HttpRequest, poll_id: int) -> HttpResponse:
 
 @require_GET
 def public_meetings(request: HttpRequest, code: str) -> HttpResponse:
-    community = queries.public_community(code)
+    community = public_community(code)
     page, _query = paged(request, queries.public_meetings(community), 10)
     return render(
         request,
