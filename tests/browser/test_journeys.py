@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from shequ.accounts.roles import BUILTIN_ROLES
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("SHEQU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -175,7 +177,9 @@ def test_every_demo_role_signs_in_and_sees_its_home(server: dict[str, Any], brow
     ARTIFACTS.mkdir(exist_ok=True)
     accounts = server["accounts"]
     roles = {account["role"] for account in accounts}
-    assert len(roles) == 15, f"one demo account per built-in role expected, got {sorted(roles)}"
+    assert roles == {spec.code for spec in BUILTIN_ROLES}, (
+        f"one demo account per built-in role expected, got {sorted(roles)}"
+    )
     for account in accounts:
         resident = bool(account.get("phone"))
         context = browser.new_context(
