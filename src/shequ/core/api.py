@@ -53,15 +53,20 @@ def error_response(
     )
 
 
+PARAMETER_SOURCES = ("body", "query", "path", "file", "form", "header", "cookie")
+
+
 def _ninja_field_errors(exc: NinjaValidationError) -> list[dict[str, str]]:
     errors = []
     for item in exc.errors:
         # List positions count from 1, as the actions number them (``members.1.id_number`` is the
         # first member), so a client sees one numbering whichever layer found the problem.
+        # The parameter source ninja puts first (``body``, ``query``, ``file`` …) is not part of the
+        # field's name.
         loc = [
             str(part + 1) if isinstance(part, int) else str(part)
-            for part in item.get("loc", [])
-            if part not in ("body", "query", "path", "payload")
+            for position, part in enumerate(item.get("loc", []))
+            if not (position == 0 and part in PARAMETER_SOURCES) and part != "payload"
         ]
         errors.append({"field": ".".join(loc), "message": str(item.get("msg", ""))})
     return errors

@@ -1,5 +1,5 @@
-"""Presentation helpers the apps' pages share: paged lists, workbook downloads, and running an action
-from a posted form with its errors shown the usual way.
+"""Presentation helpers the apps' pages share: paged lists (and whole list pages), workbook downloads,
+and running an action from a posted form with its errors shown the usual way.
 
 Layer 0: Django only. Apps' views use these; domain modules never do.
 """
@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from shequ.core.forms import apply_action_errors
@@ -29,6 +29,25 @@ def paged(request: HttpRequest, items: Any, per_page: int, param: str = "page") 
     query = request.GET.copy()
     query.pop(param, None)
     return page, query.urlencode()
+
+
+def list_page(
+    request: HttpRequest,
+    template: str,
+    items: Any,
+    per_page: int,
+    *,
+    form: forms.Form | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """A list page: ``template`` rendered with the page of ``items`` that ``?page=`` asks for
+    (``page_obj``), the query string without it (``query``), the filter ``form`` when there is one
+    (``form``) and the rest of ``context``. ``items`` is already scoped and filtered by the caller."""
+    page, query = paged(request, items, per_page)
+    shown: dict[str, Any] = {"page_obj": page, "query": query}
+    if form is not None:
+        shown["form"] = form
+    return render(request, template, {**shown, **context})
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

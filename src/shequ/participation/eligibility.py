@@ -13,16 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from shequ.registry.models import LifeStatus, Resident
+from shequ.registry.queries import own_resident as own_resident
 from shequ.territory.models import Region
 
-
-def own_resident(user: Any) -> Resident | None:
-    """The registry record linked to a resident's sign-in account, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not getattr(user, "is_resident", False):
-        return None
-    return Resident.objects.select_related("community").filter(account=user).first()
+__all__ = ["own_resident", "verified_resident"]
 
 
 def verified_resident(user: Any, community: Region | None = None) -> Resident:
@@ -33,9 +27,10 @@ def verified_resident(user: Any, community: Region | None = None) -> Resident:
         raise PermissionDenied(_("此项操作只能由居民本人进行。"))
     resident = own_resident(user)
     if resident is None:
+        # ``own_resident`` gives only a record still on the register; say which case this is.
+        if Resident.objects.filter(account=user).exclude(status=LifeStatus.ACTIVE).exists():
+            raise PermissionDenied(_("您的居民信息已不在册，不能参与。"))
         raise PermissionDenied(_("您的账号还没有关联居民信息，请到社区核实身份后再参与。"))
-    if resident.status != LifeStatus.ACTIVE:
-        raise PermissionDenied(_("您的居民信息已不在册，不能参与。"))
     if community is not None and resident.community_id != community.pk:
         raise PermissionDenied(
             _("只有%(community)s的居民才能参与此项。") % {"community": community.name}

@@ -76,6 +76,55 @@ class StaffTopicOut(TopicOut):
 class TopicIn(Schema):
     title: str = Field(..., max_length=100)
     body: str = Field(..., max_length=4000)
+    request_key: str = Field("", max_length=64, description="幂等键：重试时带同一个值，只提出一次")
+
+
+class StaffTopicIn(Schema):
+    """Proposing as staff: on behalf of a resident (``resident_id``), from a case (``case_number``),
+    or as the committee of ``community_code``."""
+
+    title: str = Field(..., max_length=100)
+    body: str = Field(..., max_length=4000)
+    community_code: str = Field("", max_length=12)
+    resident_id: int | None = None
+    case_number: str = Field("", max_length=40)
+    request_key: str = Field("", max_length=64, description="幂等键：重试时带同一个值，只提出一次")
+
+
+class AnswerIn(Schema):
+    answer: str = Field(..., max_length=4000)
+
+
+class ProgressIn(Schema):
+    body: str = Field(..., max_length=2000)
+    percent: int
+
+
+class ProgressOut(Schema):
+    id: int
+    body: str
+    percent: int
+    at: datetime
+
+
+class OverrideIn(Schema):
+    state_id: int
+    note: str = Field(..., max_length=2000)
+
+
+class OpinionOut(Schema):
+    """An opinion, without the resident's name. Residents never get hidden ones; staff get them
+    marked ``is_hidden`` with the reason."""
+
+    id: int
+    body: str
+    created_at: datetime
+    is_hidden: bool
+    hidden_reason: str
+
+
+class ModerationIn(Schema):
+    reason: str = Field(..., max_length=300)
 
 
 class OpinionIn(Schema):
@@ -101,3 +150,85 @@ class StepIn(Schema):
 
 class OkOut(Schema):
     id: int
+
+
+# --- Workflows -------------------------------------------------------------------------------------
+
+
+class StateOut(Schema):
+    id: int
+    code: str
+    name: str
+    stage: str
+    position: int
+    is_initial: bool
+    is_public: bool
+    requires_note: bool
+
+
+class WorkflowStepOut(Schema):
+    id: int
+    source_id: int
+    target_id: int
+    label: str
+    actor: str
+
+
+class TopicStepOut(WorkflowStepOut):
+    """A step staff may take from the topic's state, and the body fields it requires."""
+
+    target_name: str
+    target_stage: str
+    required_fields: list[str]
+
+
+class WorkflowOut(Schema):
+    id: int
+    name: str
+    community_code: str
+    community_name: str
+    cosign_threshold: int
+    cosign_days: int
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_community_code(obj: Any) -> str:
+        return str(obj.community.code) if obj.community_id else ""
+
+    @staticmethod
+    def resolve_community_name(obj: Any) -> str:
+        return str(obj.community.name) if obj.community_id else ""
+
+
+class WorkflowDetailOut(WorkflowOut):
+    states: list[StateOut]
+    steps: list[WorkflowStepOut]
+
+
+class WorkflowCopyIn(Schema):
+    community_code: str = Field(..., max_length=12)
+
+
+class StateIn(Schema):
+    """A state's new name, order and flags (a flag left out is off)."""
+
+    id: int
+    name: str = Field(..., max_length=40)
+    position: int = Field(..., ge=0, le=999)
+    is_initial: bool = False
+    is_public: bool = False
+    requires_note: bool = False
+
+
+class WorkflowIn(Schema):
+    name: str = Field(..., max_length=60)
+    cosign_threshold: int
+    cosign_days: int
+    states: list[StateIn] = []
+
+
+class WorkflowStepIn(Schema):
+    source_id: int
+    target_id: int
+    label: str = Field(..., max_length=40)
+    actor: str

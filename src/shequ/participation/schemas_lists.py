@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 
 def _community(obj: Any) -> tuple[str, str]:
@@ -148,6 +149,7 @@ class _RenewalFields(Schema):
     residents_received: Decimal
     spent: Decimal
     version: int
+    topic_id: int | None
 
 
 class RenewalOut(_RenewalFields):
@@ -194,3 +196,99 @@ class SpendingIn(Schema):
     item: str = Field(..., max_length=100)
     amount: str = Field(..., max_length=20, description="元，最多两位小数")
     spent_on: date
+
+
+# --- Staff writes ----------------------------------------------------------------------------------
+# A create names the community by its code; a change (``PATCH``) sends only the fields that change
+# (``null`` clears an optional one). Needs and micro-renewal projects carry the ``version`` the client
+# read: if someone changed the record since, 409.
+
+_AMOUNT = "元，最多两位小数，例如 1200.50"
+
+
+class NeedIn(Schema):
+    community_code: str = Field(..., max_length=12, description="村(社区)的区划代码")
+    category: str = Field(..., max_length=12)
+    title: str = Field(..., max_length=100)
+    description: str = Field("", max_length=2000)
+    households: int | None = Field(None, description="涉及户数")
+    source: str = Field("", max_length=100, description="来源：入户走访、问卷、议事会……")
+
+
+class NeedPatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    category: str | None = Field(None, max_length=12)
+    title: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=2000)
+    households: int | None = None
+    source: str | None = Field(None, max_length=100)
+
+
+class TransitionIn(Schema):
+    transition: str = Field(..., min_length=1, max_length=20)
+
+
+class ResourceIn(Schema):
+    community_code: str = Field(..., max_length=12, description="村(社区)的区划代码")
+    kind: str = Field(..., max_length=12)
+    title: str = Field(..., max_length=100)
+    provider: str = Field(..., max_length=100)
+    description: str = Field("", max_length=2000)
+    is_available: bool = True
+
+
+class ResourcePatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str | None = Field(None, max_length=12)
+    title: str | None = Field(None, max_length=100)
+    provider: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=2000)
+    is_available: bool | None = None
+
+
+class ProjectIn(Schema):
+    community_code: str = Field(..., max_length=12, description="村(社区)的区划代码")
+    title: str = Field(..., max_length=100)
+    description: str = Field("", max_length=2000)
+    budget: str = Field("0", max_length=20, description=_AMOUNT)
+    responsible_party: str = Field(..., max_length=100)
+    start_on: date | None = None
+    end_on: date | None = None
+    status: str = Field("", max_length=12, description="planned（默认）、in_progress、completed")
+    topic_id: int | None = Field(None, description="来源议题（本社区的议题）")
+
+
+class ProjectPatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=2000)
+    budget: str | None = Field(None, max_length=20, description=_AMOUNT)
+    responsible_party: str | None = Field(None, max_length=100)
+    start_on: date | None = None
+    end_on: date | None = None
+    status: str | None = Field(None, max_length=12)
+    topic_id: int | None = None
+
+
+class RenewalIn(Schema):
+    community_code: str = Field(..., max_length=12, description="村(社区)的区划代码")
+    title: str = Field(..., max_length=100)
+    description: str = Field("", max_length=4000)
+    budget: str = Field(..., max_length=20, description="总预算，" + _AMOUNT)
+    topic_id: int | None = Field(None, description="来源议题（本社区的议题）")
+    is_published: bool = True
+
+
+class RenewalPatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    title: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=4000)
+    budget: str | None = Field(None, max_length=20, description="总预算，不少于已到账资金")
+    topic_id: int | None = None
+    is_published: bool | None = None

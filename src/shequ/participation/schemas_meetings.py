@@ -155,3 +155,114 @@ class CoverageOut(Schema):
     covered: int
     share: float | None
     children: list[CoverageOut] = []
+
+
+# --- Staff writes ---------------------------------------------------------------------------------
+# Text fields default to "" so that a missing one is refused by the action, in the user's language.
+
+
+class BodyIn(Schema):
+    community_code: str = Field(..., max_length=12, description="村(社区)区划代码")
+    kind: str = Field(
+        "", description="residents_council / villagers_council / consultation_committee"
+    )
+    name: str = Field("", max_length=100)
+    constituted_on: date | None = Field(None, description="成立日期，不晚于今天")
+    rules: str = Field("", max_length=4000, description="议事规则")
+
+
+class BodyPatchIn(Schema):
+    """Only the fields sent change; ``dissolved_on: null`` clears the dissolution date."""
+
+    kind: str | None = None
+    name: str | None = Field(None, max_length=100)
+    constituted_on: date | None = None
+    dissolved_on: date | None = Field(None, description="撤销日期")
+    rules: str | None = Field(None, max_length=4000)
+
+
+class MemberIn(Schema):
+    resident_id: int | None = Field(None, description="本村(社区)在册居民；不填则须填写姓名和单位")
+    name: str = Field("", max_length=60, description="非本村(社区)居民成员的姓名")
+    affiliation: str = Field("", max_length=100, description="非本村(社区)居民成员的单位或身份")
+    role: str = Field("member", description="chair / member")
+    start_on: date | None = None
+    end_on: date | None = None
+
+
+class MemberEndIn(Schema):
+    end_on: date | None = Field(None, description="任期结束日期，默认今天")
+
+
+class MeetingIn(Schema):
+    community_code: str = Field(..., max_length=12, description="村(社区)区划代码")
+    kind: str = Field("", description="monthly_talk / council / hearing / consultation")
+    title: str = Field("", max_length=100)
+    starts_at: datetime | None = Field(None, description="不带时区时按本地时间")
+    place: str = Field("", max_length=200)
+    body_id: int | None = Field(None, description="本村(社区)的议事组织")
+
+
+class MeetingPatchIn(Schema):
+    """Only the fields sent change (``body_id: null`` unlinks the body); ``version`` as read."""
+
+    version: int = Field(..., description="读取会议时的 version；期间有人改过则 409")
+    kind: str | None = None
+    title: str | None = Field(None, max_length=100)
+    starts_at: datetime | None = None
+    place: str | None = Field(None, max_length=200)
+    body_id: int | None = None
+
+
+class AgendaIn(Schema):
+    title: str = Field("", max_length=200, description="议程内容；选了议题时可不填")
+    topic_id: int | None = Field(None, description="本村(社区)已立案或协商中的议题")
+
+
+class InviteIn(Schema):
+    resident_ids: list[int] = Field(default_factory=list, max_length=200)
+    members: bool = Field(False, description="同时邀请会议所属议事组织的在任成员")
+
+
+class InviteOut(Schema):
+    meeting_id: int
+    invited: int = Field(..., description="本次新邀请的人数")
+    invitations: int = Field(..., description="会议累计邀请人数")
+
+
+class MeetingTransitionIn(Schema):
+    transition: str = Field(..., description="open / close / cancel")
+    organisations: str = Field("", max_length=400, description="结束会议时填写参会单位")
+    reason: str = Field("", max_length=300)
+
+
+class SignForIn(Schema):
+    resident_id: int = Field(..., description="本村(社区)在册居民")
+
+
+class MinutesIn(Schema):
+    minutes: str = ""
+    publish: bool = Field(False, description="会议结束后公开纪要；公开后不能再修改")
+
+
+class DecisionIn(Schema):
+    text: str = ""
+    topic_id: int | None = Field(None, description="本次会议议程中的议题")
+
+
+class PollIn(Schema):
+    community_code: str = Field("", max_length=12, description="不填时取会议或议题所在村(社区)")
+    question: str = Field("", max_length=200)
+    options: list[str] = Field(default_factory=list, max_length=50)
+    meeting_id: int | None = None
+    topic_id: int | None = None
+
+
+class PollTransitionIn(Schema):
+    transition: str = Field(..., description="open / close")
+    closes_at: datetime | None = Field(None, description="开始表决时必填；不带时区时按本地时间")
+
+
+class BallotIn(Schema):
+    resident_id: int = Field(..., description="本村(社区)在册居民")
+    option_id: int = Field(..., description="所选选项")

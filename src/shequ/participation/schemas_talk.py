@@ -108,8 +108,33 @@ class DecisionOut(Schema):
 class BanOut(Schema):
     id: int
     community_code: str
+    community_name: str
     user_name: str
     reason: str
-    until: date | None
+    until: date | None = Field(..., description="禁言至（含当天）；空为长期，直到解除")
     at: datetime
+    by_name: str
     lifted_at: datetime | None
+    lifted_by_name: str
+
+
+class PolicyIn(Schema):
+    hide_after_reports: int = Field(..., description="被举报几次后自动隐藏，1到100")
+    sensitive_words: list[str] = Field(
+        default_factory=list, description="敏感词，每项一个词，最多500个，每个最多50字"
+    )
+    allow_links: bool = Field(False, description="允许居民发布网址链接")
+
+
+class PolicyOut(Schema):
+    region_code: str = Field(..., description="所查看的区域")
+    region_name: str
+    own: bool = Field(..., description="该区域有自己的规则；否则沿用上级或系统默认规则")
+    inherited_from_code: str | None = Field(
+        ..., description="沿用的上级区域代码；自己的规则或系统默认时为空"
+    )
+    inherited_from_name: str | None
+    hide_after_reports: int
+    sensitive_words: list[str]
+    allow_links: bool
+    updated_at: datetime | None = Field(..., description="所适用规则的修改时间；系统默认时为空")

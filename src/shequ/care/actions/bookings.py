@@ -33,6 +33,7 @@ from shequ.core.scoping import require_place
 from shequ.facilities.models import Facility
 from shequ.organizations.models import Provider
 from shequ.registry.models import CareGroup, CareGroupTag, LifeStatus, Resident
+from shequ.registry.queries import own_resident as own_resident
 from shequ.territory.models import Level, Region
 
 Perm = CarePerm
@@ -76,17 +77,6 @@ def serves(service: BookableService, community: Region) -> bool:
     """The service is open to residents of ``community``: offered by it or by a place above it (the
     township's day-care centre serves every community of the township)."""
     return community.path.startswith(service.region.path)
-
-
-def own_resident(user: Any) -> Resident | None:
-    """The registry record linked to a resident's sign-in account, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Resident.objects.select_related("community", "grid", "household")
-        .filter(account=user, status=LifeStatus.ACTIVE)
-        .first()
-    )
 
 
 def household_of(user: Any) -> list[Resident]:

@@ -33,6 +33,7 @@ from shequ.core.scoping import require_place
 from shequ.organizations.models import Provider
 from shequ.organizations.models.providers import ProviderKind
 from shequ.registry.models import LifeStatus, Resident
+from shequ.registry.queries import own_resident as own_resident
 from shequ.territory.models import Level, Region
 
 HOME_SERVICES = CarePerm.HOME_SERVICES
@@ -54,15 +55,6 @@ STALE = _l("该服务单刚刚已被他人处理，请刷新页面查看最新�
 def require(by: Any, region: Region) -> None:
     """``by`` (None = the system) must hold ``care.home_services`` over ``region``."""
     require_place(by, HOME_SERVICES, region.path, _("不在您的管辖范围内，或您没有此项权限。"))
-
-
-def own_resident(user: Any) -> Resident | None:
-    """The registry record linked to a resident's sign-in account, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not getattr(user, "is_resident", False):
-        return None
-    return Resident.objects.select_related("community", "household").filter(account=user).first()
 
 
 def is_at_home(resident: Resident) -> bool:

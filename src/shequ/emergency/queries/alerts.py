@@ -39,6 +39,7 @@ from shequ.emergency.models import (
 )
 from shequ.emergency.permissions import EmergencyPerm
 from shequ.registry.models import CareGroup, CareGroupTag, LifeStatus, Resident
+from shequ.registry.queries import own_resident as own_resident
 from shequ.territory.models import Grid, Level, Region
 
 VIEW = EmergencyPerm.VIEW
@@ -396,10 +397,3 @@ def alerts_for_resident(resident: Resident | None) -> QuerySet[Alert]:
 def reached_count(found: Alert) -> dict[str, int]:
     """Counts over all the alert's items (for the API and the history), one query."""
     return ReachItem.objects.filter(alert=found).aggregate(**_counts())
-
-
-def own_resident(user: Any) -> Resident | None:
-    """The registry record linked to a resident's sign-in account, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return Resident.objects.filter(account=user).first()

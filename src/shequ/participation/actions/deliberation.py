@@ -10,6 +10,10 @@ its workflow with a note, logged as overridden.
 Co-signing: the author is the first supporter and does not co-sign; ``cosign_count`` counts the other
 residents' co-signs, one per resident (a unique constraint), and reaching the threshold moves the topic
 to review in the same transaction.
+
+Moderators (``participation.moderate`` over the topic's community) hide a resident's opinion from
+residents, or show it again, with a reason kept on the opinion while it is hidden and in the audit
+trail.
 """
 
 from __future__ import annotations
@@ -395,6 +399,17 @@ def _initial(workflow: TopicWorkflow, stage: str) -> TopicState:
     return state
 
 
+def _earlier(request_key: str, author: Any) -> Topic | None:
+    """The topic an earlier request with this key made (a retry returns it); a key used by someone
+    else is refused."""
+    earlier = Topic.objects.filter(request_key=request_key).first()
+    if earlier is None:
+        return None
+    if author is None or earlier.author_id != author.pk:
+        raise ValidationError({"request_key": _("该请求标识已被使用，请刷新页面后重试。")})
+    return earlier
+
+
 def _create_topic(
     *,
     community: Region,
@@ -410,7 +425,9 @@ def _create_topic(
     is_synthetic: bool = False,
 ) -> Topic:
     if request_key:
-        existing = Topic.objects.filter(request_key=request_key).first()
+        if len(request_key) > 64:
+            raise ValidationError({"request_key": _("请求标识过长（最多64个字符）。")})
+        existing = _earlier(request_key, author)
         if existing is not None:
             return existing
     if grid is not None and grid.community_id != community.pk:
@@ -424,22 +441,30 @@ def _create_topic(
     else:
         state = _initial(workflow, G.REVIEWING_ADMISSION)
         deadline = None
-    topic = Topic.objects.create(
-        community=community,
-        grid=grid,
-        title=title,
-        body=body,
-        origin=origin,
-        case=case,
-        author=author,
-        proposer=proposer,
-        workflow=workflow,
-        state=state,
-        cosign_threshold=threshold,
-        cosign_deadline=deadline,
-        request_key=request_key or None,
-        is_synthetic=is_synthetic,
-    )
+    try:
+        with transaction.atomic():
+            topic = Topic.objects.create(
+                community=community,
+                grid=grid,
+                title=title,
+                body=body,
+                origin=origin,
+                case=case,
+                author=author,
+                proposer=proposer,
+                workflow=workflow,
+                state=state,
+                cosign_threshold=threshold,
+                cosign_deadline=deadline,
+                request_key=request_key or None,
+                is_synthetic=is_synthetic,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its topic.
+        found = _earlier(request_key, author) if request_key else None
+        if found is None:
+            raise
+        return found
     TopicTransition.objects.create(topic=topic, source=None, target=state, by=author)
     audit.record("participation.topic_propose", obj=topic, actor=author, fields=["title", "body"])
     return topic
@@ -483,10 +508,12 @@ def propose_staff(
     resident: Resident | None = None,
     grid: Grid | None = None,
     case: Case | None = None,
+    request_key: str | None = None,
     is_synthetic: bool = False,
 ) -> Topic:
     """A PROPOSE holder proposes on behalf of a resident (代提: collects co-signs like the resident's
-    own), as the committee, or from a case (both straight to admission review)."""
+    own), as the committee, or from a case (both straight to admission review). A retry with the
+    same ``request_key`` returns the first topic."""
     if resident is not None:
         if resident.status != LifeStatus.ACTIVE:
             raise ValidationError({"resident": _("该居民已不在册，不能代其提出议题。")})
@@ -519,6 +546,7 @@ def propose_staff(
         proposer=resident,
         case=case,
         collect=resident is not None,
+        request_key=request_key,
         is_synthetic=is_synthetic,
     )
 
@@ -555,6 +583,26 @@ def need_for(step: TopicStep) -> Need:
     if target == G.REVIEWING:
         return Need(completion=True)
     return Need()
+
+
+def required_fields(step: TopicStep) -> list[str]:
+    """The names of the fields ``fire_step`` requires for ``step`` (for the API's clients;
+    ``consultation_deadline`` only when ``mode`` is online)."""
+    need = need_for(step)
+    names: list[str] = []
+    if need.answer or need.reason:
+        names.append("answer")
+    if need.mode:
+        names += ["mode", "consultation_deadline"]
+    if need.decision:
+        names.append("decision")
+    if need.responsible:
+        names += ["responsible_party", "implementation_deadline"]
+    if need.completion:
+        names += ["note", "review_deadline"]
+    if (need.reopen or step.target.requires_note) and "note" not in names:
+        names.append("note")
+    return names
 
 
 def _date(value: Any, field: str) -> date:
@@ -849,6 +897,66 @@ def withdraw(topic: Topic, *, by: Any, note: str = "") -> Topic:
         raise ValidationError(_("议题当前状态下不能撤回。"))
     # The co-sign count is checked again in the conditional UPDATE below through the version.
     return fire_step(topic, step.pk, by=by, note=note)
+
+
+# --- Staff: hiding residents' opinions -----------------------------------------------------------
+
+MAX_HIDE_REASON = 300
+
+
+def require_moderate(by: Any, community: Region) -> None:
+    require_place(
+        by, Perm.MODERATE, community.path, _("不在您的管辖范围内，或您没有审核居民意见的权限。")
+    )
+
+
+def _reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({"reason": _("请填写理由。")})
+    if len(text) > MAX_HIDE_REASON:
+        raise ValidationError({"reason": _("最多%(n)d个字。") % {"n": MAX_HIDE_REASON}})
+    return text
+
+
+def _opinion_topic(opinion: TopicOpinion) -> Topic:
+    return Topic.objects.select_related("community", "grid").get(pk=opinion.topic_id)
+
+
+def _set_hidden(opinion: TopicOpinion, *, by: Any, reason: str, hidden: bool) -> TopicOpinion:
+    topic = _opinion_topic(opinion)
+    require_moderate(by, topic.community)
+    text = _reason(reason)
+    moved = TopicOpinion.objects.filter(pk=opinion.pk, is_hidden=not hidden).update(
+        is_hidden=hidden, hidden_reason=text if hidden else ""
+    )
+    if moved != 1:
+        raise ValidationError(_("该意见已经隐藏了。") if hidden else _("该意见没有被隐藏。"))
+    opinion.refresh_from_db()
+    audit.record(
+        "participation.topic_opinion_hide" if hidden else "participation.topic_opinion_restore",
+        obj=opinion,
+        actor=by,
+        region=topic.community,
+        object_repr=topic.title,
+        fields=["is_hidden"],
+        reason=text,
+    )
+    return opinion
+
+
+@transaction.atomic
+def hide_opinion(opinion: TopicOpinion, *, by: Any, reason: str) -> TopicOpinion:
+    """Hide a resident's opinion from residents (staff still see it, marked hidden), with a reason.
+    A moderator (``participation.moderate`` over the topic's community) does it; an opinion already
+    hidden is refused (one conditional UPDATE: two moderators clicking at once do not both act)."""
+    return _set_hidden(opinion, by=by, reason=reason, hidden=True)
+
+
+@transaction.atomic
+def restore_opinion(opinion: TopicOpinion, *, by: Any, reason: str) -> TopicOpinion:
+    """Show a hidden opinion to residents again, with a reason (kept in the audit trail)."""
+    return _set_hidden(opinion, by=by, reason=reason, hidden=False)
 
 
 # --- Staff: answer and progress -------------------------------------------------------------------

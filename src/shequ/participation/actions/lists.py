@@ -13,6 +13,8 @@ received. Its status moves fundraising → in progress → completed through ``R
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -584,6 +586,65 @@ def transition_renewal(*, renewal: MicroRenewal, by: Any, transition: str) -> Mi
     return fresh
 
 
+@dataclass(frozen=True)
+class _MoneyLine:
+    """A money line checked under the project's row lock: the locked project, the line's label
+    (contributor or item), amount and date, the funds received so far, and what ``more`` found."""
+
+    project: MicroRenewal
+    label: str
+    amount: Decimal
+    day: date
+    received: Decimal
+    more: Any
+
+
+def _money_line(
+    renewal: MicroRenewal,
+    by: Any,
+    *,
+    completed: str,
+    label_field: str,
+    label: Any,
+    label_missing: str,
+    amount: Any,
+    day_field: str,
+    day: date | None,
+    errors: dict[str, str] | None = None,
+    more: Callable[[dict[str, str]], Any] | None = None,
+) -> _MoneyLine:
+    """What recording a contribution and a spending line share: lock the project, check that ``by``
+    keeps its community's lists and that it is not completed (refused with ``completed``), then check
+    the line's label (required, at most 100 characters), amount and date. Problems are reported
+    together: ``errors`` found by the caller first, then these, then those ``more`` adds (it returns
+    what it cleaned). The funds received so far are read under the lock."""
+    locked = _locked(renewal.pk)
+    require(by, locked.community)
+    if locked.status == RenewalStatus.COMPLETED:
+        raise ValidationError(completed)
+    found = dict(errors or {})
+    text = str(label or "").strip()
+    if not text:
+        found[label_field] = label_missing
+    elif len(text) > 100:
+        found[label_field] = _("最多%(n)d个字。") % {"n": 100}
+    value = Decimal(0)
+    try:
+        value = parse_amount(amount)
+    except ValidationError as exc:
+        found.update({k: v[0] for k, v in exc.message_dict.items()})
+    when = calendar.localdate()
+    try:
+        when = _check_date(day, day_field)
+    except ValidationError as exc:
+        found.update({k: v[0] for k, v in exc.message_dict.items()})
+    extra = more(found) if more is not None else None
+    if found:
+        raise ValidationError(found)
+    received = _total(Contribution.objects.filter(project=locked))
+    return _MoneyLine(locked, text, value, when, received, extra)
+
+
 @transaction.atomic
 def add_contribution(
     *,
@@ -598,39 +659,32 @@ def add_contribution(
     """Funds received from one source. Residents' own funds name how many households gave (their
     names are never published). The funds received may not exceed the total budget: refused, so a
     project never collects more than it needs."""
-    locked = _locked(renewal.pk)
-    require(by, locked.community)
-    if locked.status == RenewalStatus.COMPLETED:
-        raise ValidationError(_("项目已完成，不能再登记出资。"))
-    errors: dict[str, str] = {}
-    if source not in FundSource.values:
-        errors["source"] = _("请选择资金来源。")
-    name = str(contributor or "").strip()
-    if not name:
-        errors["contributor"] = _("请填写出资方。")
-    elif len(name) > 100:
-        errors["contributor"] = _("最多%(n)d个字。") % {"n": 100}
-    value = Decimal(0)
-    try:
-        value = parse_amount(amount)
-    except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    day = calendar.localdate()
-    try:
-        day = _check_date(received_on, "received_on")
-    except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    homes = 0
-    try:
-        homes = _count(households, "households")
-    except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    if source == FundSource.RESIDENTS and "households" not in errors and homes < 1:
-        errors["households"] = _("居民自筹请填写出资的户数（至少1户）。")
-    if errors:
-        raise ValidationError(errors)
-    received = _total(Contribution.objects.filter(project=locked))
-    if received + value > locked.budget:
+
+    def homes(errors: dict[str, str]) -> int:
+        count = 0
+        try:
+            count = _count(households, "households")
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        if source == FundSource.RESIDENTS and "households" not in errors and count < 1:
+            errors["households"] = _("居民自筹请填写出资的户数（至少1户）。")
+        return count
+
+    line = _money_line(
+        renewal,
+        by,
+        completed=_("项目已完成，不能再登记出资。"),
+        errors={"source": _("请选择资金来源。")} if source not in FundSource.values else {},
+        label_field="contributor",
+        label=contributor,
+        label_missing=_("请填写出资方。"),
+        amount=amount,
+        day_field="received_on",
+        day=received_on,
+        more=homes,
+    )
+    locked, received = line.project, line.received
+    if received + line.amount > locked.budget:
         raise ValidationError(
             {
                 "amount": _(
@@ -647,10 +701,10 @@ def add_contribution(
     made = Contribution.objects.create(
         project=locked,
         source=source,
-        contributor=name,
-        amount=value,
-        received_on=day,
-        households=homes if source == FundSource.RESIDENTS else 0,
+        contributor=line.label,
+        amount=line.amount,
+        received_on=line.day,
+        households=line.more if source == FundSource.RESIDENTS else 0,
         recorded_by=by,
     )
     audit.record(
@@ -664,31 +718,20 @@ def add_spending(
     *, renewal: MicroRenewal, by: Any, item: str, amount: Any, spent_on: date | None
 ) -> Spending:
     """A spending line. The spending may not exceed the funds received."""
-    locked = _locked(renewal.pk)
-    require(by, locked.community)
-    if locked.status == RenewalStatus.COMPLETED:
-        raise ValidationError(_("项目已完成，不能再登记支出。"))
-    errors: dict[str, str] = {}
-    text = str(item or "").strip()
-    if not text:
-        errors["item"] = _("请填写支出事项。")
-    elif len(text) > 100:
-        errors["item"] = _("最多%(n)d个字。") % {"n": 100}
-    value = Decimal(0)
-    try:
-        value = parse_amount(amount)
-    except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    day = calendar.localdate()
-    try:
-        day = _check_date(spent_on, "spent_on")
-    except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    if errors:
-        raise ValidationError(errors)
-    received = _total(Contribution.objects.filter(project=locked))
+    line = _money_line(
+        renewal,
+        by,
+        completed=_("项目已完成，不能再登记支出。"),
+        label_field="item",
+        label=item,
+        label_missing=_("请填写支出事项。"),
+        amount=amount,
+        day_field="spent_on",
+        day=spent_on,
+    )
+    locked, received = line.project, line.received
     spent = _total(Spending.objects.filter(project=locked))
-    if spent + value > received:
+    if spent + line.amount > received:
         raise ValidationError(
             {
                 "amount": _(
@@ -703,7 +746,7 @@ def add_spending(
             }
         )
     made = Spending.objects.create(
-        project=locked, item=text, amount=value, spent_on=day, recorded_by=by
+        project=locked, item=line.label, amount=line.amount, spent_on=line.day, recorded_by=by
     )
     audit.record("participation.renewal_spending", obj=locked, actor=by, fields=["spendings"])
     return made

@@ -1,29 +1,45 @@
 """The three lists and micro-renewal API, under ``/api/v1/participation``:
 
 - ``GET /needs`` (``?region=&category=&status=``), ``GET /needs/{need_id}``, ``GET /resources``,
-  ``GET /livelihood-projects``, ``GET /renewals``, ``GET /renewals/{renewal_id}`` — staff, scoped;
-- ``POST /needs/{need_id}/matches`` — staff with ``LISTS`` over the need's community;
-- ``POST /renewals/{renewal_id}/contributions`` and ``/spendings`` — staff with ``LISTS``;
+  ``GET /resources/{resource_id}``, ``GET /livelihood-projects``,
+  ``GET /livelihood-projects/{livelihood_project_id}``, ``GET /renewals``,
+  ``GET /renewals/{renewal_id}`` — staff, scoped;
+- staff with ``LISTS`` over the community: ``POST /needs``, ``PATCH /needs/{need_id}`` (with the
+  ``version`` read), ``POST /needs/{need_id}/transitions`` (meet, close, reopen),
+  ``POST /needs/{need_id}/matches``; ``POST /resources``, ``PATCH /resources/{resource_id}``;
+  ``POST /livelihood-projects``, ``PATCH /livelihood-projects/{livelihood_project_id}``;
+  ``POST /renewals``, ``PATCH /renewals/{renewal_id}`` (with the ``version`` read),
+  ``POST /renewals/{renewal_id}/transitions`` (start, complete),
+  ``POST /renewals/{renewal_id}/contributions`` and ``/spendings``;
 - ``POST /me/needs`` — a verified resident reports a need of their community; with an
   ``Idempotency-Key`` header a retry answers with the need already reported (200).
 
+A create names its community by ``community_code``; a ``PATCH`` changes only the fields sent
+(``null`` clears an optional one).
+
 Errors as ``core.api``: no permission anywhere → 403; outside the jurisdiction or unknown → 404; an
-action's ``ValidationError`` → 422 naming the field."""
+action's ``ValidationError`` → 422 naming the field; a change from an older ``version`` → 409."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Header, Query, Router, Status
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.core.api import (
+    ApiError,
     ErrorOut,
     PagePagination,
     acting,
     choice,
+    conflict,
+    invalid,
     not_found,
     user_with,
 )
@@ -46,25 +62,95 @@ from shequ.participation.schemas_lists import (
     ContributionOut,
     MatchIn,
     MatchOut,
+    NeedIn,
     NeedOut,
+    NeedPatchIn,
     NeedReportIn,
+    ProjectIn,
     ProjectOut,
+    ProjectPatchIn,
     RenewalDetailOut,
+    RenewalIn,
     RenewalOut,
+    RenewalPatchIn,
+    ResourceIn,
     ResourceOut,
+    ResourcePatchIn,
     SpendingIn,
     SpendingOut,
+    TransitionIn,
 )
 from shequ.territory.api import region_path
+from shequ.territory.models import Region
+from shequ.territory.queries import region_in_scope
 
 router = Router(tags=["participation"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Perm = ParticipationPerm
-FIELDS = {"request_key": "Idempotency-Key", "resource": "resource_id", "project": "project_id"}
+FIELDS = {
+    "request_key": "Idempotency-Key",
+    "resource": "resource_id",
+    "project": "project_id",
+    "community": "community_code",
+    "topic": "topic_id",
+}
+STALE = {409: ErrorOut}
+# Text fields a ``PATCH`` may clear with ``null``; flags it may not.
+TEXTS = ("title", "description", "source", "provider", "responsible_party")
+FLAGS = ("is_available", "is_published")
 
 
 def _filters(user: Any, region: str, **values: str) -> queries.ListFilters:
     return queries.ListFilters(community_path=region_path(user, region, Perm.VIEW), **values)
+
+
+def _community(user: Any, code: str) -> Region:
+    """The place a create names, inside the caller's ``LISTS`` jurisdiction (404 otherwise); the
+    action refuses a place that is not a community."""
+    try:
+        return region_in_scope(user, code, Perm.LISTS)
+    except Http404:
+        raise not_found("community_code") from None
+
+
+def _created(payload: Schema) -> dict[str, Any]:
+    """A create's body as the action takes it."""
+    values = payload.model_dump(exclude={"community_code"})
+    if "topic_id" in values:
+        values["topic"] = values.pop("topic_id")
+    return values
+
+
+def _changes(payload: Schema) -> dict[str, Any]:
+    """The fields a ``PATCH`` sent, as the action takes them."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    for name in FLAGS:
+        if name in changes and changes[name] is None:
+            raise invalid(name, _("该项不能为空。"))
+    for name in TEXTS:
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    if "topic_id" in changes:
+        changes["topic"] = changes.pop("topic_id")
+    return changes
+
+
+def _stale(
+    current: Callable[[], int], expected: int
+) -> Callable[[ValidationError], ApiError | None]:
+    """For ``acting``: the action's refusal of a change as a 409 when the record's version moved on
+    since the client read it (the action refuses that with a message naming no field)."""
+
+    def check(exc: ValidationError) -> ApiError | None:
+        if hasattr(exc, "error_dict") or current() == expected:
+            return None
+        return conflict("version", exc.messages[0])
+
+    return check
+
+
+def _transition(name: str, workflow: Any) -> str:
+    return choice(name, [t.name for t in workflow.transitions], "transition")
 
 
 @router.get("/needs", response={200: list[NeedOut], **ERRORS}, summary="居民需求清单（本辖区）")
@@ -97,6 +183,45 @@ def _need(user: Any, need_id: int, perm: str = Perm.VIEW) -> NeedItem:
 @router.get("/needs/{need_id}", response={200: NeedOut, **ERRORS})
 def get_need(request: HttpRequest, need_id: int) -> NeedItem:
     return _need(user_with(request, Perm.VIEW), need_id)
+
+
+@router.post(
+    "/needs", response={201: NeedOut, **ERRORS}, summary="登记居民需求（到村(社区)，注明来源）"
+)
+def create_need(request: HttpRequest, payload: NeedIn) -> Status[NeedItem]:
+    user = user_with(request, Perm.LISTS)
+    community = _community(user, payload.community_code)
+    with acting(FIELDS):
+        made = actions.create_need(by=user, community=community, **_created(payload))
+    return Status(201, _need(user, made.pk, Perm.LISTS))
+
+
+@router.patch(
+    "/needs/{need_id}",
+    response={200: NeedOut, **STALE, **ERRORS},
+    summary="修改居民需求：带上读取时的 version；期间有人改过则 409",
+)
+def update_need(request: HttpRequest, need_id: int, payload: NeedPatchIn) -> NeedItem:
+    user = user_with(request, Perm.LISTS)
+    need = _need(user, need_id, Perm.LISTS)
+    stale = _stale(lambda: _need(user, need_id, Perm.LISTS).version, payload.version)
+    with acting(FIELDS, as_conflict=stale):
+        actions.update_need(need=need, by=user, version=payload.version, **_changes(payload))
+    return _need(user, need_id, Perm.LISTS)
+
+
+@router.post(
+    "/needs/{need_id}/transitions",
+    response={200: NeedOut, **ERRORS},
+    summary="需求标为已解决（meet）、暂不解决（close）或重新待对接（reopen）",
+)
+def transition_need(request: HttpRequest, need_id: int, payload: TransitionIn) -> NeedItem:
+    user = user_with(request, Perm.LISTS)
+    need = _need(user, need_id, Perm.LISTS)
+    name = _transition(payload.transition, actions.NEED_WORKFLOW)
+    with acting(FIELDS):
+        actions.set_need_status(need=need, by=user, transition=name)
+    return _need(user, need_id, Perm.LISTS)
 
 
 @router.post(
@@ -172,6 +297,42 @@ def list_resources(
     return queries.resources(user, _filters(user, region, kind=choice(kind, ResourceKind, "kind")))
 
 
+def _resource(user: Any, resource_id: int, perm: str = Perm.VIEW) -> ResourceItem:
+    try:
+        return queries.resource_detail(user, resource_id, perm)
+    except Http404:
+        raise not_found("resource_id") from None
+
+
+@router.get("/resources/{resource_id}", response={200: ResourceOut, **ERRORS})
+def get_resource(request: HttpRequest, resource_id: int) -> ResourceItem:
+    return _resource(user_with(request, Perm.VIEW), resource_id)
+
+
+@router.post("/resources", response={201: ResourceOut, **ERRORS}, summary="登记服务资源")
+def create_resource(request: HttpRequest, payload: ResourceIn) -> Status[ResourceItem]:
+    user = user_with(request, Perm.LISTS)
+    community = _community(user, payload.community_code)
+    with acting(FIELDS):
+        made = actions.create_resource(by=user, community=community, **_created(payload))
+    return Status(201, _resource(user, made.pk, Perm.LISTS))
+
+
+@router.patch(
+    "/resources/{resource_id}",
+    response={200: ResourceOut, **ERRORS},
+    summary="修改服务资源（含是否可用）",
+)
+def update_resource(
+    request: HttpRequest, resource_id: int, payload: ResourcePatchIn
+) -> ResourceItem:
+    user = user_with(request, Perm.LISTS)
+    resource = _resource(user, resource_id, Perm.LISTS)
+    with acting(FIELDS):
+        actions.update_resource(resource=resource, by=user, **_changes(payload))
+    return _resource(user, resource_id, Perm.LISTS)
+
+
 @router.get(
     "/livelihood-projects", response={200: list[ProjectOut], **ERRORS}, summary="民生项目清单"
 )
@@ -183,6 +344,46 @@ def list_projects(
     return queries.projects(
         user, _filters(user, region, status=choice(status, ProjectStatus, "status"))
     )
+
+
+def _project(user: Any, project_id: int, perm: str = Perm.VIEW) -> LivelihoodProject:
+    try:
+        return queries.project_detail(user, project_id, perm)
+    except Http404:
+        raise not_found("livelihood_project_id") from None
+
+
+@router.get("/livelihood-projects/{livelihood_project_id}", response={200: ProjectOut, **ERRORS})
+def get_project(request: HttpRequest, livelihood_project_id: int) -> LivelihoodProject:
+    return _project(user_with(request, Perm.VIEW), livelihood_project_id)
+
+
+@router.post(
+    "/livelihood-projects",
+    response={201: ProjectOut, **ERRORS},
+    summary="登记民生项目（来源议题须为本社区的议题）",
+)
+def create_project(request: HttpRequest, payload: ProjectIn) -> Status[LivelihoodProject]:
+    user = user_with(request, Perm.LISTS)
+    community = _community(user, payload.community_code)
+    with acting(FIELDS):
+        made = actions.create_project(by=user, community=community, **_created(payload))
+    return Status(201, _project(user, made.pk, Perm.LISTS))
+
+
+@router.patch(
+    "/livelihood-projects/{livelihood_project_id}",
+    response={200: ProjectOut, **ERRORS},
+    summary="修改民生项目（含状态）",
+)
+def update_project(
+    request: HttpRequest, livelihood_project_id: int, payload: ProjectPatchIn
+) -> LivelihoodProject:
+    user = user_with(request, Perm.LISTS)
+    project = _project(user, livelihood_project_id, Perm.LISTS)
+    with acting(FIELDS):
+        actions.update_project(project=project, by=user, **_changes(payload))
+    return _project(user, livelihood_project_id, Perm.LISTS)
 
 
 @router.get("/renewals", response={200: list[RenewalOut], **ERRORS}, summary="微更新项目")
@@ -219,6 +420,7 @@ def _detail(renewal: MicroRenewal) -> dict[str, Any]:
         "residents_received": funding.residents,
         "spent": funding.spent,
         "version": renewal.version,
+        "topic_id": renewal.topic_id,
         "balance": funding.balance,
         "residents_share_of_received": funding.residents_share_of_received,
         "residents_share_of_budget": funding.residents_share_of_budget,
@@ -236,6 +438,53 @@ def _detail(renewal: MicroRenewal) -> dict[str, Any]:
 @router.get("/renewals/{renewal_id}", response={200: RenewalDetailOut, **ERRORS})
 def get_renewal(request: HttpRequest, renewal_id: int) -> dict[str, Any]:
     return _detail(_renewal(user_with(request, Perm.VIEW), renewal_id))
+
+
+@router.post(
+    "/renewals",
+    response={201: RenewalDetailOut, **ERRORS},
+    summary="登记微更新项目（总预算大于零，筹资中）",
+)
+def create_renewal(request: HttpRequest, payload: RenewalIn) -> Status[dict[str, Any]]:
+    user = user_with(request, Perm.LISTS)
+    community = _community(user, payload.community_code)
+    with acting(FIELDS):
+        made = actions.create_renewal(by=user, community=community, **_created(payload))
+    return Status(201, _detail(_renewal(user, made.pk, Perm.LISTS)))
+
+
+@router.patch(
+    "/renewals/{renewal_id}",
+    response={200: RenewalDetailOut, **STALE, **ERRORS},
+    summary="修改微更新项目（总预算不少于已到账资金）：带上读取时的 version；期间有人改过则 409",
+)
+def update_renewal(
+    request: HttpRequest, renewal_id: int, payload: RenewalPatchIn
+) -> dict[str, Any]:
+    user = user_with(request, Perm.LISTS)
+    renewal = _renewal(user, renewal_id, Perm.LISTS)
+    stale = _stale(lambda: _renewal(user, renewal_id, Perm.LISTS).version, payload.version)
+    with acting(FIELDS, as_conflict=stale):
+        actions.update_renewal(
+            renewal=renewal, by=user, version=payload.version, **_changes(payload)
+        )
+    return _detail(_renewal(user, renewal_id, Perm.LISTS))
+
+
+@router.post(
+    "/renewals/{renewal_id}/transitions",
+    response={200: RenewalDetailOut, **ERRORS},
+    summary="微更新项目开始实施（start）或标为已完成（complete）",
+)
+def transition_renewal(
+    request: HttpRequest, renewal_id: int, payload: TransitionIn
+) -> dict[str, Any]:
+    user = user_with(request, Perm.LISTS)
+    renewal = _renewal(user, renewal_id, Perm.LISTS)
+    name = _transition(payload.transition, actions.RENEWAL_WORKFLOW)
+    with acting(FIELDS):
+        actions.transition_renewal(renewal=renewal, by=user, transition=name)
+    return _detail(_renewal(user, renewal_id, Perm.LISTS))
 
 
 @router.post(

@@ -7,7 +7,13 @@
   ``GET /posts/{post_id}/comments`` — staff scoped, residents their community's visible ones;
 - ``POST /posts``, ``POST /posts/{post_id}/comments``, ``POST /posts/{post_id}/reports``,
   ``POST /comments/{comment_id}/reports``, ``POST /posts/{post_id}/resolve`` — verified residents;
-- ``POST /posts/{post_id}/decision``, ``POST /comments/{comment_id}/decision`` — MODERATE.
+- ``POST /posts/{post_id}/decision``, ``POST /comments/{comment_id}/decision`` — MODERATE;
+- ``GET /bans`` (``?live=true``: only bans not lifted), ``POST /posts/{post_id}/ban`` and
+  ``POST /comments/{comment_id}/ban`` (ban the author in the item's community),
+  ``POST /bans/{ban_id}/lift`` — MODERATE, scoped;
+- ``GET /policy`` (``?region=``; without it the first region where the caller sets the rules) and
+  ``PUT /policy?region=`` — the moderation policy that applies at a region (its own, else the
+  nearest ancestor's, else the defaults) — CONFIGURE over the region.
 
 Errors as ``core.api``: 403 without the permission, 404 outside the jurisdiction, 422 naming the
 field for bad input."""
@@ -26,8 +32,10 @@ from ninja.pagination import paginate
 from shequ.core.api import ApiError, ErrorOut, PagePagination, acting, choice, not_found, user_with
 from shequ.core.masking import mask_name
 from shequ.participation.actions import talk as actions
+from shequ.participation.content import policy_for
 from shequ.participation.eligibility import verified_resident
 from shequ.participation.models import (
+    Ban,
     Board,
     Comment,
     ModerationDecision,
@@ -40,10 +48,14 @@ from shequ.participation.models import (
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import talk as queries
 from shequ.participation.schemas_talk import (
+    BanIn,
+    BanOut,
     CommentIn,
     CommentOut,
     DecisionIn,
     DecisionOut,
+    PolicyIn,
+    PolicyOut,
     PostIn,
     PostOut,
     ReplyIn,
@@ -54,6 +66,8 @@ from shequ.participation.schemas_talk import (
 )
 from shequ.registry.models import Resident
 from shequ.territory.api import region_path
+from shequ.territory.models import Region
+from shequ.territory.queries import region_in_scope
 
 router = Router(tags=["participation"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -410,3 +424,152 @@ def decide_comment(request: HttpRequest, comment_id: int, payload: DecisionIn) -
         )
     comment.refresh_from_db()
     return _decision_out(made, comment)
+
+
+# --- Bans -----------------------------------------------------------------------------------------
+
+
+def _ban_out(b: Ban, viewer: Any = None) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "community_code": b.community.code,
+        "community_name": b.community.name,
+        "user_name": b.user.full_name,
+        "reason": b.reason,
+        "until": b.until,
+        "at": b.at,
+        "by_name": b.by.full_name,
+        "lifted_at": b.lifted_at,
+        "lifted_by_name": b.lifted_by.full_name if b.lifted_by is not None else "",
+    }
+
+
+def _ban(user: Any, ban_id: int) -> dict[str, Any]:
+    return _ban_out(queries.bans(user).get(pk=ban_id))
+
+
+@router.get("/talk/bans", response={200: list[BanOut], **ERRORS}, summary="禁言记录（本辖区）")
+@paginate(PagePagination)
+def list_bans(request: HttpRequest, live: bool = Query(False)) -> list[dict[str, Any]]:
+    user = user_with(request, Perm.MODERATE)
+    return _Mapped(queries.bans(user, live_only=live), _ban_out, user)  # type: ignore[return-value]
+
+
+def _ban_author(user: Any, item: Post | Comment, field: str, payload: BanIn) -> Status[Any]:
+    community = item.community if isinstance(item, Post) else item.post.community
+    with acting({"user": field}):
+        made = actions.ban_user(
+            community=community,
+            user=item.author,
+            by=user,
+            reason=payload.reason,
+            until=payload.until,
+        )
+    return Status(201, _ban(user, made.pk))
+
+
+@router.post(
+    "/talk/posts/{post_id}/ban",
+    response={201: BanOut, **ERRORS},
+    summary="禁言帖子的发布人（在该帖子所在社区，至某日或长期）",
+)
+def ban_post_author(request: HttpRequest, post_id: int, payload: BanIn) -> Status[Any]:
+    user = user_with(request, Perm.MODERATE)
+    try:
+        post = queries.moderation_post(user, post_id)
+    except Http404:
+        raise not_found("post_id") from None
+    return _ban_author(user, post, "post_id", payload)
+
+
+@router.post(
+    "/talk/comments/{comment_id}/ban",
+    response={201: BanOut, **ERRORS},
+    summary="禁言回复的发布人（在该回复所在社区，至某日或长期）",
+)
+def ban_comment_author(request: HttpRequest, comment_id: int, payload: BanIn) -> Status[Any]:
+    user = user_with(request, Perm.MODERATE)
+    try:
+        comment = queries.moderation_comment(user, comment_id)
+    except Http404:
+        raise not_found("comment_id") from None
+    return _ban_author(user, comment, "comment_id", payload)
+
+
+@router.post("/talk/bans/{ban_id}/lift", response={200: BanOut, **ERRORS}, summary="解除禁言")
+def lift_ban(request: HttpRequest, ban_id: int) -> dict[str, Any]:
+    user = user_with(request, Perm.MODERATE)
+    try:
+        ban = queries.ban_detail(user, ban_id)
+    except Http404:
+        raise not_found("ban_id") from None
+    with acting():
+        actions.lift_ban(ban=ban, by=user)
+    return _ban(user, ban.pk)
+
+
+# --- Moderation policy ----------------------------------------------------------------------------
+
+
+def _policy_region(user: Any, code: str) -> Region:
+    """The region named by ``code`` where the caller sets the rules; without a code, the first of
+    their regions (as the policy page)."""
+    code = (code or "").strip()
+    if code:
+        try:
+            return region_in_scope(user, code, Perm.CONFIGURE)
+        except Http404:
+            raise not_found("region") from None
+    roots = queries.configurable_regions(user)
+    if not roots:
+        raise not_found("region")
+    return roots[0]
+
+
+def _policy_out(region: Region) -> dict[str, Any]:
+    effective = queries.effective_policy(region)
+    own = effective is not None and effective.region_id == region.pk
+    inherited = effective.region if effective is not None and not own else None
+    rules = policy_for(region)
+    return {
+        "region_code": region.code,
+        "region_name": region.name,
+        "own": own,
+        "inherited_from_code": inherited.code if inherited is not None else None,
+        "inherited_from_name": inherited.name if inherited is not None else None,
+        "hide_after_reports": rules.hide_after_reports,
+        "sensitive_words": list(rules.sensitive_words),
+        "allow_links": rules.allow_links,
+        "updated_at": effective.updated_at if effective is not None else None,
+    }
+
+
+@router.get(
+    "/talk/policy",
+    response={200: PolicyOut, **ERRORS},
+    summary="内容管理规则：该区域适用的规则（自己的，或沿用上级的，或系统默认）",
+)
+def get_policy(request: HttpRequest, region: str = Query("", max_length=12)) -> dict[str, Any]:
+    user = user_with(request, Perm.CONFIGURE)
+    return _policy_out(_policy_region(user, region))
+
+
+@router.put(
+    "/talk/policy",
+    response={200: PolicyOut, **ERRORS},
+    summary="保存该区域的内容管理规则（适用于下级没有自己规则的村(社区)）",
+)
+def save_policy(
+    request: HttpRequest, payload: PolicyIn, region: str = Query(..., min_length=1, max_length=12)
+) -> dict[str, Any]:
+    user = user_with(request, Perm.CONFIGURE)
+    place = _policy_region(user, region)
+    with acting():
+        actions.save_policy(
+            region=place,
+            by=user,
+            hide_after_reports=payload.hide_after_reports,
+            sensitive_words="\n".join(payload.sensitive_words),
+            allow_links=payload.allow_links,
+        )
+    return _policy_out(place)

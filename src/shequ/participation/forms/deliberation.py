@@ -21,7 +21,9 @@ class TopicFilterForm(StyledForm):
     origin = forms.ChoiceField(
         label=_("来源"), required=False, choices=[("", _("全部")), *TopicOrigin.choices]
     )
-    community = forms.ModelChoiceField(label=_("社区"), required=False, queryset=None)
+    community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("社区"), required=False, queryset=None
+    )
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
 
     def __init__(self, *args: Any, communities: Any, **kwargs: Any) -> None:
@@ -52,7 +54,9 @@ class StaffProposeForm(StyledForm):
     resident = forms.IntegerField(
         label=_("居民"), required=False, widget=forms.HiddenInput, min_value=1
     )
-    community = forms.ModelChoiceField(label=_("社区"), required=False, queryset=None)
+    community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("社区"), required=False, queryset=None
+    )
     title = forms.CharField(label=_("议题名称"), max_length=100)
     body = forms.CharField(
         label=_("议题内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
@@ -117,7 +121,9 @@ def step_form(need: Need, data: Any = None, **kwargs: Any) -> StyledForm:
 
 
 class OverrideForm(StyledForm):
-    state = forms.ModelChoiceField(label=_("调整到状态"), queryset=None)
+    state: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("调整到状态"), queryset=None
+    )
     note = forms.CharField(
         label=_("调整说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -144,6 +150,16 @@ class OpinionForm(StyledForm):
     body = forms.CharField(
         label=_("我的意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class OpinionModerationForm(StyledForm):
+    """Staff hide a resident's opinion, or show it again, with a reason."""
+
+    HIDE = "hide"
+    RESTORE = "restore"
+    do = forms.ChoiceField(choices=[(HIDE, HIDE), (RESTORE, RESTORE)], widget=forms.HiddenInput)
+    # The action asks for the reason, naming what is missing.
+    reason = forms.CharField(label=_("理由"), max_length=300, required=False)
 
 
 class ReviewForm(StyledForm):
@@ -174,8 +190,8 @@ class WorkflowForm(StyledForm):
 
 
 class StepAddForm(StyledForm):
-    source = forms.ModelChoiceField(label=_("起始状态"), queryset=None)
-    target = forms.ModelChoiceField(label=_("目标状态"), queryset=None)
+    source: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("起始状态"), queryset=None)
+    target: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("目标状态"), queryset=None)
     label = forms.CharField(label=_("按钮名称"), max_length=40)
     actor = forms.ChoiceField(label=_("操作人"), choices=StepActor.choices)
 
@@ -186,7 +202,7 @@ class StepAddForm(StyledForm):
 
 
 class CopyWorkflowForm(StyledForm):
-    community = forms.ModelChoiceField(label=_("社区"), queryset=None)
+    community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("社区"), queryset=None)
 
     def __init__(self, *args: Any, communities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -282,7 +282,10 @@ class TopicOpinion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("意见"), max_length=2000)
     created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    # Staff with ``participation.moderate`` hide an opinion from residents, with a reason (kept here
+    # while it is hidden, and in the audit trail); staff still see it, marked hidden.
     is_hidden = models.BooleanField(_("已隐藏"), default=False)
+    hidden_reason = models.CharField(_("隐藏理由"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("议题意见")

@@ -144,11 +144,30 @@ def progress(topic: Topic) -> QuerySet[ProgressUpdate]:
 
 
 def opinions(topic: Topic) -> QuerySet[TopicOpinion]:
+    """The opinions residents (and the public) may see: hidden ones left out."""
     return (
         TopicOpinion.objects.filter(topic=topic, is_hidden=False)
         .select_related("resident")
         .order_by("created_at", "pk")
     )
+
+
+def staff_opinions(topic: Topic) -> QuerySet[TopicOpinion]:
+    """Every opinion of a topic the staff member already reached through ``topic_detail``, hidden
+    ones included (they are marked ``is_hidden``)."""
+    return (
+        TopicOpinion.objects.filter(topic=topic)
+        .select_related("resident")
+        .order_by("created_at", "pk")
+    )
+
+
+def opinion_of(topic: Topic, opinion_id: int) -> TopicOpinion:
+    """One opinion of a topic reached through a scoped query, or a 404."""
+    found = TopicOpinion.objects.filter(topic=topic, pk=opinion_id).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def reviews(topic: Topic) -> QuerySet[TopicReview]:

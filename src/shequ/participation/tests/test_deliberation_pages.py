@@ -333,7 +333,7 @@ def test_api_list_detail_and_resident_actions(world: World) -> None:
         client_for(other).post(f"/api/v1/participation/topics/{topic.pk}/cosign").status_code == 404
     )
     made = client_for(fan).post(
-        "/api/v1/participation/my/topics",
+        "/api/v1/participation/me/topics",
         {"title": "新议题", "body": "<b>x</b>"},
         content_type="application/json",
     )

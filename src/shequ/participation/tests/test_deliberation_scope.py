@@ -42,7 +42,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "workflow_edit": ("workflow_id",),
     "public_topics": ("code",),
 }
-API = ["/api/v1/participation/topics", "/api/v1/participation/my/topics"]
+API = ["/api/v1/participation/topics", "/api/v1/participation/me/topics"]
 
 
 def _urls(world: Any) -> list[str]:

@@ -4,7 +4,8 @@ Residents (large text, phones): their community's topics, a topic's page (state,
 co-signs, published answer, decision, progress, review summary) with co-sign / opinion / review /
 withdraw, proposing, "my topics". Staff: the scoped topic list, a topic with the buttons of the steps
 available, a step's form, the manager's override, the answer (save, publish), progress updates,
-proposing on behalf of a resident, as the committee or from a case; the workflow pages for managers.
+proposing on behalf of a resident, as the committee or from a case; moderators hide a resident's
+opinion (or show it again) with a reason; the workflow pages for managers.
 Public (anonymous): a community's admitted-and-later topics.
 
 Reads go through ``participation.queries.deliberation`` (outside the jurisdiction: 404); writes are
@@ -33,6 +34,7 @@ from shequ.participation.models import DeliberationMode, Topic, TopicStage
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import deliberation as queries
 from shequ.participation.queries.public import public_community
+from shequ.participation.views.refusals import not_linked
 
 Perm = ParticipationPerm
 G = TopicStage
@@ -86,6 +88,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     user: Any = request.user
     topic = queries.topic_detail(user, topic_id)
     can_manage = queries.may(user, Perm.TOPICS, topic.community)
+    can_moderate = queries.may(user, Perm.MODERATE, topic.community)
     progress_form = forms.ProgressForm(auto_id="id_progress_%s")
     return render(
         request,
@@ -93,11 +96,13 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         {
             "topic": topic,
             "can_manage": can_manage,
+            "can_moderate": can_moderate,
             "can_configure": queries.may(user, Perm.CONFIGURE, topic.community),
             "steps": queries.staff_steps(user, topic),
             "history": queries.history(topic),
             "progress": queries.progress(topic),
-            "opinions": queries.opinions(topic),
+            # Staff see hidden opinions too, marked hidden with the reason.
+            "opinions": queries.staff_opinions(topic),
             "reviews": queries.reviews(topic),
             "summary": queries.review_summary(topic),
             "progress_form": progress_form,
@@ -204,6 +209,32 @@ def topic_progress(request: HttpRequest, topic_id: int) -> HttpResponse:
     try:
         actions.add_progress(topic, by=user, **form.cleaned_data)
         messages.success(request, _("已发布落实进展。"))
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return _detail(topic)
+
+
+@permission_required(Perm.MODERATE)
+@require_POST
+def topic_opinion_moderate(request: HttpRequest, topic_id: int, opinion_id: int) -> HttpResponse:
+    """Hide a resident's opinion from residents, or show it again, with a reason."""
+    user: Any = request.user
+    topic = queries.topic_detail(user, topic_id, Perm.MODERATE)
+    opinion = queries.opinion_of(topic, opinion_id)
+    form = forms.OpinionModerationForm(request.POST)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return _detail(topic)
+    reason = form.cleaned_data["reason"]
+    try:
+        if form.cleaned_data["do"] == forms.OpinionModerationForm.HIDE:
+            actions.hide_opinion(opinion, by=user, reason=reason)
+            messages.success(request, _("已隐藏该意见，居民将看不到它。"))
+        else:
+            actions.restore_opinion(opinion, by=user, reason=reason)
+            messages.success(request, _("已恢复显示该意见。"))
     except ValidationError as exc:
         flash_errors(request, exc)
     except PermissionDenied as exc:
@@ -386,7 +417,13 @@ def workflow_edit(request: HttpRequest, workflow_id: int) -> HttpResponse:
 
 
 def _not_linked(request: HttpRequest) -> HttpResponse:
-    return render(request, "participation/deliberation/not_linked.html", {})
+    return not_linked(
+        request,
+        _("社区议事"),
+        _(
+            "您的账号还没有与社区登记的居民信息关联，暂时不能参与议事。请带身份证到社区服务站办理关联。"
+        ),
+    )
 
 
 @resident_only
@@ -567,6 +604,11 @@ urls: list[URLPattern] = [
     path("topics/<int:topic_id>/override/", topic_override, name="topic_override"),
     path("topics/<int:topic_id>/answer/", topic_answer, name="topic_answer"),
     path("topics/<int:topic_id>/progress/", topic_progress, name="topic_progress"),
+    path(
+        "topics/<int:topic_id>/opinions/<int:opinion_id>/moderate/",
+        topic_opinion_moderate,
+        name="topic_opinion_moderate",
+    ),
     path("topic-workflows/", workflow_list, name="workflow_list"),
     path("topic-workflows/<int:workflow_id>/", workflow_edit, name="workflow_edit"),
     path("me/topics/", community_topics, name="community_topics"),

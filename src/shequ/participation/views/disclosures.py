@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required, resident_only
 from shequ.core.masking import mask_name
-from shequ.core.page_views import flash_errors, flash_form_errors, paged, submit
+from shequ.core.page_views import flash_errors, flash_form_errors, list_page, submit
 from shequ.participation.actions import disclosures as actions
 from shequ.participation.eligibility import verified_resident
 from shequ.participation.forms import disclosures as forms
@@ -33,6 +33,7 @@ from shequ.participation.models.disclosures import (
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import disclosures as queries
 from shequ.participation.queries.public import public_community
+from shequ.participation.views.refusals import not_linked
 
 Perm = ParticipationPerm
 PER_PAGE = 30
@@ -67,18 +68,14 @@ def _page_context(item: Disclosure) -> dict[str, Any]:
 def disclosure_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.StaffFilterForm(request.GET)
-    found = queries.disclosures(user, queries.Filters(**form.filters()))
-    page, query = paged(request, found, PER_PAGE)
-    return render(
+    return list_page(
         request,
         "participation/disclosures/list.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "query": query,
-            "can_disclose": user.has_permission(Perm.DISCLOSE),
-            "can_supervise": user.has_permission(Perm.SUPERVISE),
-        },
+        queries.disclosures(user, queries.Filters(**form.filters())),
+        PER_PAGE,
+        form=form,
+        can_disclose=user.has_permission(Perm.DISCLOSE),
+        can_supervise=user.has_permission(Perm.SUPERVISE),
     )
 
 
@@ -265,12 +262,13 @@ def objection_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ObjectionStatus.OPEN)
     if status not in ObjectionStatus.values and status != "all":
         status = ObjectionStatus.OPEN
-    found = queries.objection_queue(user, status="" if status == "all" else status)
-    page, query = paged(request, found, PER_PAGE)
-    return render(
+    return list_page(
         request,
         "participation/disclosures/objection_queue.html",
-        {"page_obj": page, "query": query, "status": status, "statuses": ObjectionStatus.choices},
+        queries.objection_queue(user, status="" if status == "all" else status),
+        PER_PAGE,
+        status=status,
+        statuses=ObjectionStatus.choices,
     )
 
 
@@ -316,9 +314,7 @@ def _resident(request: HttpRequest) -> Any:
 
 
 def _not_verified(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(
-        request, "participation/disclosures/not_verified.html", {"reason": reason}, status=403
-    )
+    return not_linked(request, _("村(居)务公开"), reason, status=403)
 
 
 @resident_only
@@ -328,12 +324,13 @@ def community_disclosures(request: HttpRequest) -> HttpResponse:
     if isinstance(me, str):
         return _not_verified(request, me)
     form = forms.FilterForm(request.GET)
-    found = queries.published(me.community, queries.Filters(**form.filters()))
-    page, query = paged(request, found, 20)
-    return render(
+    return list_page(
         request,
         "participation/disclosures/community.html",
-        {"form": form, "page_obj": page, "query": query, "community": me.community},
+        queries.published(me.community, queries.Filters(**form.filters())),
+        20,
+        form=form,
+        community=me.community,
     )
 
 
@@ -382,11 +379,11 @@ def objection_create(request: HttpRequest, disclosure_id: int) -> HttpResponse:
 @resident_only
 @require_GET
 def my_objections(request: HttpRequest) -> HttpResponse:
-    page, query = paged(request, queries.my_objections(request.user), 20)
-    return render(
+    return list_page(
         request,
         "participation/disclosures/my_objections.html",
-        {"page_obj": page, "query": query},
+        queries.my_objections(request.user),
+        20,
     )
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required, resident_only
-from shequ.core.page_views import flash_errors, flash_form_errors, paged, submit
+from shequ.core.page_views import flash_errors, flash_form_errors, list_page, paged, submit
 from shequ.participation.actions import elections as actions
 from shequ.participation.eligibility import own_resident
 from shequ.participation.forms import elections as forms
@@ -27,6 +27,7 @@ from shequ.participation.models.elections import Election, ElectionStatus, Reque
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import elections as queries
 from shequ.participation.queries import residents as people
+from shequ.participation.views.refusals import not_linked
 from shequ.registry.models import Resident
 
 Perm = ParticipationPerm
@@ -67,16 +68,14 @@ def _attempt(request: HttpRequest, act: Any, success: str) -> bool:
 def election_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     status = request.GET.get("status", "")
-    page, _query = paged(request, queries.elections(user, status), PER_PAGE)
-    return render(
+    return list_page(
         request,
         "participation/elections/election_list.html",
-        {
-            "page_obj": page,
-            "status": status,
-            "statuses": ElectionStatus.choices,
-            "can_manage": user.has_permission(Perm.ELECTIONS),
-        },
+        queries.elections(user, status),
+        PER_PAGE,
+        status=status,
+        statuses=ElectionStatus.choices,
+        can_manage=user.has_permission(Perm.ELECTIONS),
     )
 
 
@@ -325,7 +324,13 @@ def roll_objection_decide(request: HttpRequest, roll_objection_id: int) -> HttpR
 
 
 def _not_linked(request: HttpRequest) -> HttpResponse:
-    return render(request, "participation/elections/not_linked.html", {})
+    return not_linked(
+        request,
+        _("选民登记"),
+        _(
+            "您的账号还没有与社区登记的居民信息关联。请带身份证到社区服务站办理关联后再查看选民登记。"
+        ),
+    )
 
 
 @resident_only

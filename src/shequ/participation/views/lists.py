@@ -12,10 +12,12 @@ action each of ``participation.actions.lists``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.decorators import permission_required, resident_only
-from shequ.core.page_views import flash_errors, paged, submit
+from shequ.core.page_views import flash_errors, list_page, paged, submit
 from shequ.participation.actions import lists as actions
 from shequ.participation.eligibility import verified_resident
 from shequ.participation.forms import lists as forms
@@ -36,6 +38,7 @@ from shequ.participation.models.lists import (
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import lists as queries
 from shequ.participation.queries.public import public_community
+from shequ.participation.views.refusals import not_linked
 
 Perm = ParticipationPerm
 PER_PAGE = 30
@@ -48,6 +51,26 @@ def _need_url(need: NeedItem) -> HttpResponse:
 
 def _renewal_url(renewal: MicroRenewal) -> HttpResponse:
     return redirect("participation:renewal_detail", renewal_id=renewal.pk)
+
+
+def _staff_list(
+    request: HttpRequest,
+    form_class: type[forms.FilterForm],
+    found: Callable[[Any, queries.ListFilters], QuerySet[Any]],
+    name: str,
+) -> HttpResponse:
+    """A staff list of the lists feature: the filter form over the user's communities, the scoped
+    items it picks (``found(user, filters)``), paged, on ``participation/lists/<name>.html``."""
+    user: Any = request.user
+    form = form_class(request.GET, communities=queries.visible_communities(user))
+    return list_page(
+        request,
+        f"participation/lists/{name}.html",
+        found(user, queries.ListFilters(**form.filters())),
+        PER_PAGE,
+        form=form,
+        can_manage=user.has_permission(Perm.LISTS),
+    )
 
 
 # --- Overview --------------------------------------------------------------------------------------
@@ -79,20 +102,7 @@ def lists_overview(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.VIEW)
 @require_GET
 def need_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    form = forms.NeedFilterForm(request.GET, communities=queries.visible_communities(user))
-    filters = queries.ListFilters(**form.filters())
-    page, query = paged(request, queries.needs(user, filters), PER_PAGE)
-    return render(
-        request,
-        "participation/lists/need_list.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "query": query,
-            "can_manage": user.has_permission(Perm.LISTS),
-        },
-    )
+    return _staff_list(request, forms.NeedFilterForm, queries.needs, "need_list")
 
 
 @permission_required(Perm.LISTS)
@@ -216,21 +226,7 @@ def need_status(request: HttpRequest, need_id: int) -> HttpResponse:
 @permission_required(Perm.VIEW)
 @require_GET
 def resource_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    form = forms.ResourceFilterForm(request.GET, communities=queries.visible_communities(user))
-    page, query = paged(
-        request, queries.resources(user, queries.ListFilters(**form.filters())), PER_PAGE
-    )
-    return render(
-        request,
-        "participation/lists/resource_list.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "query": query,
-            "can_manage": user.has_permission(Perm.LISTS),
-        },
-    )
+    return _staff_list(request, forms.ResourceFilterForm, queries.resources, "resource_list")
 
 
 def _resource_url(resource: ResourceItem) -> HttpResponse:
@@ -289,21 +285,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 @permission_required(Perm.VIEW)
 @require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    form = forms.ProjectFilterForm(request.GET, communities=queries.visible_communities(user))
-    page, query = paged(
-        request, queries.projects(user, queries.ListFilters(**form.filters())), PER_PAGE
-    )
-    return render(
-        request,
-        "participation/lists/project_list.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "query": query,
-            "can_manage": user.has_permission(Perm.LISTS),
-        },
-    )
+    return _staff_list(request, forms.ProjectFilterForm, queries.projects, "project_list")
 
 
 def _project_url(project: LivelihoodProject) -> HttpResponse:
@@ -368,21 +350,7 @@ def project_edit(request: HttpRequest, livelihood_project_id: int) -> HttpRespon
 @permission_required(Perm.VIEW)
 @require_GET
 def renewal_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    form = forms.RenewalFilterForm(request.GET, communities=queries.visible_communities(user))
-    page, query = paged(
-        request, queries.renewals(user, queries.ListFilters(**form.filters())), PER_PAGE
-    )
-    return render(
-        request,
-        "participation/lists/renewal_list.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "query": query,
-            "can_manage": user.has_permission(Perm.LISTS),
-        },
-    )
+    return _staff_list(request, forms.RenewalFilterForm, queries.renewals, "renewal_list")
 
 
 @permission_required(Perm.LISTS)
@@ -538,9 +506,7 @@ def _resident(request: HttpRequest) -> Any:
     try:
         return verified_resident(request.user)
     except PermissionDenied as exc:
-        return render(
-            request, "participation/lists/not_linked.html", {"message": str(exc)}, status=403
-        )
+        return not_linked(request, _("社区清单"), str(exc), status=403)
 
 
 @resident_only

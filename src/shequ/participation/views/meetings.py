@@ -24,7 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core import calendar
 from shequ.core.decorators import permission_required, resident_only
-from shequ.core.page_views import flash_errors, flash_form_errors, paged, run_action, submit
+from shequ.core.page_views import (
+    flash_errors,
+    flash_form_errors,
+    list_page,
+    paged,
+    run_action,
+    submit,
+)
 from shequ.participation.actions import meetings as actions
 from shequ.participation.eligibility import own_resident
 from shequ.participation.forms import meetings as forms
@@ -40,6 +47,7 @@ from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import meetings as queries
 from shequ.participation.queries import residents as people
 from shequ.participation.queries.public import public_community
+from shequ.participation.views.refusals import not_linked
 
 Perm = ParticipationPerm
 PER_PAGE = 30
@@ -79,11 +87,12 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 @require_GET
 def body_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    page, _query = paged(request, queries.bodies(user), PER_PAGE)
-    return render(
+    return list_page(
         request,
         "participation/meetings/body_list.html",
-        {"page_obj": page, "can_manage": user.has_permission(Perm.MEETINGS)},
+        queries.bodies(user),
+        PER_PAGE,
+        can_manage=user.has_permission(Perm.MEETINGS),
     )
 
 
@@ -215,17 +224,14 @@ def body_member_end(request: HttpRequest, body_member_id: int) -> HttpResponse:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.MeetingFilterForm(request.GET)
-    filters = queries.MeetingFilters(**form.filters())
-    page, _query = paged(request, queries.meetings(user, filters), PER_PAGE)
-    return render(
+    return list_page(
         request,
         "participation/meetings/meeting_list.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "can_manage": user.has_permission(Perm.MEETINGS),
-            "can_statistics": user.has_permission(Perm.STATISTICS),
-        },
+        queries.meetings(user, queries.MeetingFilters(**form.filters())),
+        PER_PAGE,
+        form=form,
+        can_manage=user.has_permission(Perm.MEETINGS),
+        can_statistics=user.has_permission(Perm.STATISTICS),
     )
 
 
@@ -623,7 +629,13 @@ def deliberation_coverage(request: HttpRequest) -> HttpResponse:
 
 
 def _not_linked(request: HttpRequest) -> HttpResponse:
-    return render(request, "participation/meetings/not_linked.html", {})
+    return not_linked(
+        request,
+        _("社区议事"),
+        _(
+            "您的账号还没有与社区登记的居民信息关联，暂时不能参与签到和表决。请带身份证到社区服务站办理关联。"
+        ),
+    )
 
 
 @resident_only
@@ -725,11 +737,12 @@ def poll_vote(request: HttpRequest, poll_id: int) -> HttpResponse:
 @require_GET
 def public_meetings(request: HttpRequest, code: str) -> HttpResponse:
     community = public_community(code)
-    page, _query = paged(request, queries.public_meetings(community), 10)
-    return render(
+    return list_page(
         request,
         "participation/meetings/public_meetings.html",
-        {"community": community, "page_obj": page},
+        queries.public_meetings(community),
+        10,
+        community=community,
     )
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.decorators import permission_required, resident_only
 from shequ.core.masking import mask_name
-from shequ.core.page_views import flash_errors, flash_form_errors, paged, submit
+from shequ.core.page_views import flash_errors, flash_form_errors, list_page, paged, submit
 from shequ.participation.actions import talk as actions
 from shequ.participation.content import policy_for
 from shequ.participation.eligibility import verified_resident
@@ -30,6 +30,7 @@ from shequ.participation.forms import talk as forms
 from shequ.participation.models import Board, Comment, Post, PostKind, Visibility
 from shequ.participation.permissions import ParticipationPerm
 from shequ.participation.queries import talk as queries
+from shequ.participation.views.refusals import not_linked
 from shequ.registry.models import Resident
 from shequ.territory import queries as territory_queries
 
@@ -43,7 +44,7 @@ def _verified(request: HttpRequest) -> Resident | HttpResponse:
     try:
         return verified_resident(request.user)
     except PermissionDenied as exc:
-        return render(request, T + "not_verified.html", {"reason": str(exc)}, status=403)
+        return not_linked(request, _("社区议事"), str(exc), heading=_("暂时不能参与"), status=403)
 
 
 def author_label(user: Any, viewer: Any) -> str:
@@ -92,8 +93,9 @@ def my_suggestions(request: HttpRequest) -> HttpResponse:
     me = _verified(request)
     if isinstance(me, HttpResponse):
         return me
-    page, _query = paged(request, queries.my_suggestions(request.user), PER_PAGE)
-    return render(request, T + "my_suggestions.html", {"page_obj": page})
+    return list_page(
+        request, T + "my_suggestions.html", queries.my_suggestions(request.user), PER_PAGE
+    )
 
 
 @resident_only
@@ -345,11 +347,13 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
     filters = queries.SuggestionFilters(
         **form.filters(), region_path=_region_path(request, Perm.VIEW)
     )
-    page, _query = paged(request, queries.suggestions(user, filters), PER_PAGE)
-    return render(
+    return list_page(
         request,
         T + "suggestion_list.html",
-        {"form": form, "page_obj": page, "can_reply": user.has_permission(Perm.MODERATE)},
+        queries.suggestions(user, filters),
+        PER_PAGE,
+        form=form,
+        can_reply=user.has_permission(Perm.MODERATE),
     )
 
 
@@ -390,11 +394,13 @@ def post_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = forms.PostFilterForm(request.GET)
     filters = queries.PostFilters(**form.filters(), region_path=_region_path(request, Perm.VIEW))
-    page, _query = paged(request, queries.staff_posts(user, filters), PER_PAGE)
-    return render(
+    return list_page(
         request,
         T + "post_list.html",
-        {"form": form, "page_obj": page, "can_moderate": user.has_permission(Perm.MODERATE)},
+        queries.staff_posts(user, filters),
+        PER_PAGE,
+        form=form,
+        can_moderate=user.has_permission(Perm.MODERATE),
     )
 
 
@@ -468,8 +474,13 @@ def moderation_decide_comment(request: HttpRequest, comment_id: int) -> HttpResp
 @require_GET
 def ban_list(request: HttpRequest) -> HttpResponse:
     live = request.GET.get("live") == "1"
-    page, _query = paged(request, queries.bans(request.user, live_only=live), PER_PAGE)
-    return render(request, T + "ban_list.html", {"page_obj": page, "live": live})
+    return list_page(
+        request,
+        T + "ban_list.html",
+        queries.bans(request.user, live_only=live),
+        PER_PAGE,
+        live=live,
+    )
 
 
 def _ban_target(request: HttpRequest) -> Post | Comment | None:

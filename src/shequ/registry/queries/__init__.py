@@ -16,6 +16,7 @@ from shequ.core.validators import normalize_id_number, normalize_phone
 from shequ.registry.models import CareGroupTag, Household, HouseholdMembership, LifeStatus, Resident
 from shequ.registry.names import normalise_query
 from shequ.registry.permissions import RegistryPerm
+from shequ.registry.queries.own import own_resident as own_resident
 from shequ.territory.models import Estate, Level, Region
 
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")

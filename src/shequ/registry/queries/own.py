@@ -49,6 +49,24 @@ def own_record(user: Any) -> Resident | None:
     )
 
 
+def own_resident(user: Any) -> Resident | None:
+    """The registry record a resident acts through: linked to their account and still on the register.
+
+    ``None`` for anonymous users, staff accounts, an account linked to no record, and a record that is no
+    longer on the register (moved out, deceased, merged) — such a record may be read (``own_record``)
+    but nobody acts through it. The community, grid and household come with it.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not getattr(user, "is_resident", False):
+        return None
+    return (
+        Resident.objects.select_related("community", "grid", "household")
+        .filter(account=user, status=LifeStatus.ACTIVE)
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class CoMember:
     """A member of the resident's household as the resident sees them: a name and a relation."""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from shequ.core import audit, notifications
 from shequ.core.scoping import require_place
 from shequ.registry.models import LifeStatus, Resident
+from shequ.registry.queries import own_resident as own_resident
 from shequ.territory.models import Level, Region
 from shequ.volunteering.models import (
     Availability,
@@ -41,13 +42,6 @@ from shequ.volunteering.permissions import VolunteeringPerm
 def require(by: Any, perm: str, region: Region) -> None:
     """``by`` (None = the system) must hold ``perm`` over ``region``."""
     require_place(by, perm, region.path, _("不在您的管辖范围内，或您没有此项权限。"))
-
-
-def own_resident(user: Any) -> Resident | None:
-    """The registry record linked to a resident's sign-in account, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return Resident.objects.select_related("community").filter(account=user).first()
 
 
 def _clean_choices(values: Iterable[str], allowed: list[str], field: str) -> list[str]:
