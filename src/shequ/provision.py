@@ -52,6 +52,14 @@ def run(
     if not Region.objects.exists():
         print("· 载入行政区划 / loading the territory …", flush=True)
         call_command("load_territory")
+    from shequ.indicators.actions.targets import load_default_targets
+    from shequ.indicators.models import IndicatorTarget
+    from shequ.territory.models import Level
+
+    city = Region.objects.filter(level=Level.CITY).first()
+    if city is not None and not IndicatorTarget.objects.exists():
+        print("· 载入规划指标目标 / loading the plan's indicator targets …", flush=True)
+        load_default_targets(city)
     if with_demo:
         options: dict[str, Any] = {}
         if accounts_file:

@@ -110,6 +110,12 @@ JOBS: list[PeriodicJob] = [
         hour=0,
         minute=50,
     ),
+    PeriodicJob(
+        name="rebuild-indicators",
+        task_path="shequ.indicators.tasks.rebuild_indicators",
+        hour=4,
+        minute=30,
+    ),
 ]
 
 

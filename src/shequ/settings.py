@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "shequ.volunteering",
     "shequ.care",
     "shequ.emergency",
+    "shequ.indicators",
     "shequ.web",
     "shequ.demo",
     "shequ.core.admin_site.ShequAdminConfig",

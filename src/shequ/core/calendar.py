@@ -137,6 +137,12 @@ def _at(day: date, moment: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, moment), _tz())
 
 
+def start_of_day(day: date) -> datetime:
+    """Local midnight at the start of ``day`` (a period of days is ``[start_of_day(first),
+    start_of_day(last + 1 day))``)."""
+    return _at(day, time.min)
+
+
 def _as_local_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return localtime(value).date()

@@ -228,6 +228,17 @@ def floor_area_rows(user: Any, year: int, region_path: str = "") -> QuerySet[Reg
 
     The facility figures are today's; the building total is the year's survey.
     """
+    communities = scoped(Region.objects.filter(level=Level.COMMUNITY), user, PERM)
+    if region_path:
+        communities = communities.filter(path__under=region_path)
+    return with_area_inputs(communities.defer("geometry"), year).order_by("path")
+
+
+def with_area_inputs(communities: QuerySet[Region], year: int) -> QuerySet[Region]:
+    """``communities`` annotated with the inputs of the plan's three area indicators (see
+    ``floor_area_rows``), and ``unmeasured_service`` / ``unmeasured_activity``: how many of their
+    service centres in service have no floor area / no activity area entered — counted so that a
+    missing entry is named, never summed in as zero. Unscoped: the caller scopes ``communities``."""
     service = sorted(str(category) for category in SERVICE_FACILITY_CATEGORIES)
     entered = CommunityFloorArea.objects.filter(community=OuterRef("pk"), year=year)
     households = (
@@ -237,25 +248,36 @@ def floor_area_rows(user: Any, year: int, region_path: str = "") -> QuerySet[Reg
         .annotate(n=Count("pk"))
         .values("n")
     )
-    communities = scoped(Region.objects.filter(level=Level.COMMUNITY), user, PERM)
-    if region_path:
-        communities = communities.filter(path__under=region_path)
-    return (
-        communities.defer("geometry")
-        .annotate(
-            year=Value(year, output_field=IntegerField()),
-            total_floor_area_m2=Subquery(
-                entered.values("total_floor_area_m2")[:1],
-                output_field=DecimalField(max_digits=12, decimal_places=2),
-            ),
-            floor_area_source=Subquery(entered.values("source")[:1]),
-            service_floor_area=_area_sum("floor_area_m2", category__in=service),
-            activity_area_m2=_area_sum("activity_area_m2", category__in=service),
-            commercial_area_m2=_commercial_sum(service),
-            household_count=Coalesce(Subquery(households, output_field=IntegerField()), 0),
-        )
-        .order_by("path")
+    return communities.annotate(
+        year=Value(year, output_field=IntegerField()),
+        total_floor_area_m2=Subquery(
+            entered.values("total_floor_area_m2")[:1],
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        ),
+        floor_area_source=Subquery(entered.values("source")[:1]),
+        service_floor_area=_area_sum("floor_area_m2", category__in=service),
+        activity_area_m2=_area_sum("activity_area_m2", category__in=service),
+        commercial_area_m2=_commercial_sum(service),
+        household_count=Coalesce(Subquery(households, output_field=IntegerField()), 0),
+        unmeasured_service=_unmeasured("floor_area_m2", service),
+        unmeasured_activity=_unmeasured("activity_area_m2", service),
     )
+
+
+def _unmeasured(field: str, service: list[str]) -> Coalesce:
+    counted = (
+        Facility.objects.filter(
+            community=OuterRef("pk"),
+            status__in=SERVING_STATUSES,
+            category__in=service,
+            **{f"{field}__isnull": True},
+        )
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def _commercial_sum(service: list[str]) -> Coalesce:
