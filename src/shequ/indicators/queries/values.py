@@ -8,7 +8,8 @@ Status of a figure against the year's target:
   year) to the target (at the end of the target's year), read on the day asked (or the year's end);
 - **lagging**: below that line;
 - **no data** when the figure cannot be computed, **no target** when no target applies.
-A region without its own target takes its nearest ancestor's.
+A region without its own target takes its nearest ancestor's — except for a count, whose target is
+only ever its own region's.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def goals(region: Region, year: int) -> dict[str, Goal]:
     found: dict[str, Goal] = {}
     for indicator in INDICATORS:
         mine = [r for r in rows if r[0] == indicator.code]
+        if indicator.is_count:
+            # A count's target is the place's own (3,000 qualified workers is the city's, not
+            # every community's): it is never inherited.
+            mine = [r for r in mine if r[1] == region.path]
         if not mine:
             continue
         nearest = len(mine[0][1])

@@ -27,6 +27,9 @@ def test_the_plan_file_loads_with_binding_indicators_marked() -> None:
     assert not found["commercial_service_area_ratio"].is_binding
     assert found["home_service_elderly_share"].baseline == Decimal("11.39")
     assert found["home_service_elderly_share"].baseline_year == 2023
+    # A count's target is the city's own: a community does not inherit "3,000 qualified workers".
+    assert "certified_social_workers" not in found
+    assert goals(city, 2025)["certified_social_workers"].target == Decimal("3000")
 
 
 def test_a_bad_file_is_refused_whole_naming_the_line() -> None:
