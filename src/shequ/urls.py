@@ -19,6 +19,7 @@ urlpatterns = [
     path("volunteering/", include("shequ.volunteering.urls")),
     path("care/", include("shequ.care.urls")),
     path("emergency/", include("shequ.emergency.urls")),
+    path("indicators/", include("shequ.indicators.urls")),
     path("open311/v2/", include("shequ.cases.open311.urls")),
     path("audit/", include("shequ.core.urls")),
     path("admin/", admin.site.urls),

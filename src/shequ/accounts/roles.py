@@ -150,7 +150,19 @@ class EmergencyPerm:
     RECORD_DRILLS = "emergency.record_drills"
 
 
+class IndicatorPerm:
+    """Codes of the indicators app (layer 9), named here as text, checked at sync time."""
+
+    VIEW = "indicators.view"
+    REBUILD = "indicators.rebuild"
+    TARGETS = "indicators.targets"
+    ASSESS = "indicators.assess"
+    PROJECTS = "indicators.projects"
+    COMMAND = "indicators.command"
+
+
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
+_INDICATOR_OVERSIGHT = (IndicatorPerm.VIEW, IndicatorPerm.REBUILD)
 _WORKFORCE_DESK = (WorkforcePerm.VIEW, WorkforcePerm.EDIT)
 _WORKFORCE_LEAD = (
     *_WORKFORCE_DESK,
@@ -262,28 +274,28 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
               *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT, *_WORKFORCE_DESK,
               WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY, *_VOLUNTEER_LEAD,
-              *_CARE_LEAD, *_EMERGENCY_DESK, *_PARTICIPATION_LEAD),
+              *_CARE_LEAD, *_EMERGENCY_DESK, *_PARTICIPATION_LEAD, IndicatorPerm.VIEW),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
               *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD, *_VOLUNTEER_LEAD, *_CARE_LEAD,
               *_EMERGENCY_LEAD, ParticipationPerm.VIEW, ParticipationPerm.MODERATE,
-              ParticipationPerm.STATISTICS),
+              ParticipationPerm.STATISTICS, IndicatorPerm.VIEW),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               CasesPerm.ADMIT_ITEMS, *_CASE_OVERSIGHT, *_FACILITY_LEAD, *_WORKFORCE_LEAD,
               WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE,
               *_CARE_OVERSIGHT, *_EMERGENCY_LEAD,
-              *_PARTICIPATION_OVERSIGHT),
+              *_PARTICIPATION_OVERSIGHT, *_INDICATOR_OVERSIGHT),
              description=_("县级民政等部门干部，统筹本县(市、区)。")),
     RoleSpec("city_official", "市级民政干部", "City official", "city",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,
               *_CASE_OVERSIGHT, *_FACILITY_LEAD, FacilitiesPerm.MANAGE_STANDARD, *_WORKFORCE_LEAD,
               WorkforcePerm.CONFIGURE, *_ORG_LEAD, *_VOLUNTEER_LEAD, VolunteeringPerm.CONFIGURE,
               *_CARE_OVERSIGHT, *_EMERGENCY_LEAD,
-              *_PARTICIPATION_OVERSIGHT),
+              *_PARTICIPATION_OVERSIGHT, *_INDICATOR_OVERSIGHT, IndicatorPerm.TARGETS),
              description=_("市级民政等部门干部，统筹全市。")),
     RoleSpec("unit_handler", "承办单位人员", "Handling-unit officer", "unit",
              (CorePerm.USE_API, CasesPerm.VIEW_CATALOG, CasesPerm.VIEW, CasesPerm.HANDLE),

@@ -52,6 +52,10 @@ class Indicator:
         """A count (no denominator): the figure is the numerator's sum."""
         return self.denominator is None
 
+    @property
+    def unit_label(self) -> str:
+        return str(Unit(self.unit).label)
+
     def applies_at(self, level: str) -> bool:
         return level in self.levels
 

@@ -258,6 +258,7 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
         "participation.statistics",
         "/participation/meetings/coverage/",
     ),
+    (_("规划指标"), "indicators:dashboard", "speedometer2", "indicators.view", "/indicators/"),
     (
         _("村(居)务公开"),
         "participation:disclosure_list",

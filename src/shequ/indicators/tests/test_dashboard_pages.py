@@ -1,0 +1,92 @@
+"""The indicator dashboard: each official sees their own place and below (another county is a 404),
+figures against targets with binding ones marked and the reasons data is missing, the drill-down to
+child regions, and a rebuild of their own subtree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shequ.core import calendar
+from shequ.facilities import actions as facilities
+from shequ.facilities.tests.factories import make_facility
+from shequ.indicators.actions.rebuild import rebuild
+from shequ.indicators.actions.targets import load_default_targets
+from shequ.indicators.models import IndicatorValue
+from tests.pages import client_for
+from tests.world import HOME, World, build_world
+
+pytestmark = pytest.mark.django_db
+URL = "/indicators/"
+AWAY = "320303"
+
+
+@pytest.fixture
+def world() -> World:
+    made = build_world()
+    load_default_targets(made.regions[HOME["city"]])
+    return made
+
+
+def year() -> int:
+    return calendar.localdate().year
+
+
+def test_city_official_sees_every_indicator_against_its_target_and_drills_down(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    community = world.regions[HOME["community"]]
+    facilities.record_floor_area(
+        community=community, year=year(), total_floor_area_m2="10000", by=None
+    )
+    make_facility(community=community, floor_area_m2="600", activity_area_m2="420")
+    rebuild(year())
+    client = client_for(world.users["city_official"])
+    with django_assert_max_num_queries(40):
+        page = client.get(URL, {"year": year()})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "社区商业和综合服务设施面积占社区总建筑面积的比例" in body
+    assert "约束性" in body  # indicators 2, 5 and 9 are binding
+    assert "数据不完整" in body and "社区总建筑面积" in body
+    assert f"?region={HOME['county']}&amp;year={year()}" in body  # the drill-down links
+    query: dict[str, Any] = {"region": HOME["county"], "year": year()}
+    county = client.get(URL, query)
+    assert county.status_code == 200
+    assert world.regions[HOME["township"]].name in county.content.decode()
+
+
+def test_county_official_sees_only_their_county(world: World) -> None:
+    rebuild(year())
+    client = client_for(world.users["county_official"])
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert world.regions[HOME["county"]].name in page.content.decode()
+    assert client.get(URL, {"region": AWAY}).status_code == 404
+    assert client.get(URL, {"region": HOME["city"]}).status_code == 404
+
+
+def test_staff_without_the_permission_are_refused(world: World) -> None:
+    assert client_for(world.users["community_staff"]).get(URL).status_code == 403
+    assert client_for(world.users["county_official"]).get(URL, {"region": "abc"}).status_code == 404
+
+
+def test_a_bad_year_falls_back_to_this_year(world: World) -> None:
+    page = client_for(world.users["city_official"]).get(URL, {"year": "20x5"})
+    assert page.status_code == 200
+    assert str(year()) in page.content.decode()
+
+
+def test_county_official_rebuilds_their_county_and_not_another(world: World) -> None:
+    client = client_for(world.users["county_official"])
+    done = client.post(URL + "rebuild/", {"region": HOME["county"], "year": year()})
+    assert done.status_code == 302
+    assert IndicatorValue.objects.filter(region__code=HOME["county"], year=year()).exists()
+    assert client.post(URL + "rebuild/", {"region": AWAY, "year": year()}).status_code == 404
+    assert (
+        client_for(world.users["township_staff"])
+        .post(URL + "rebuild/", {"year": year()})
+        .status_code
+        == 403
+    )

@@ -1,0 +1,98 @@
+"""The indicator dashboard: the 13 indicators of a region and year against their targets, binding
+indicators marked, with the drill-down by child region and the reasons where data is missing.
+Read from the snapshots only; a rebuild of the region's subtree can be asked for on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from shequ.core import calendar
+from shequ.core.decorators import permission_required
+from shequ.indicators.actions.rebuild import rebuild
+from shequ.indicators.forms import DashboardForm
+from shequ.indicators.permissions import IndicatorPerm
+from shequ.indicators.queries import values as queries
+from shequ.territory.queries import breadcrumbs
+
+Perm = IndicatorPerm
+
+
+def _chosen(request: HttpRequest) -> tuple[DashboardForm, int, str]:
+    form = DashboardForm(request.GET or request.POST or None)
+    year, code = calendar.localdate().year, ""
+    if form.is_bound and form.is_valid():
+        year = form.cleaned_data.get("year") or year
+        code = form.cleaned_data.get("region") or ""
+    return form, year, code
+
+
+def _crumbs(user: Any, region: Any) -> list[tuple[Any, bool]]:
+    """The ancestors, each with whether the user may open its dashboard."""
+    where = user.jurisdiction(Perm.VIEW)
+    parts = region.path.rstrip("/").split("/")
+    paths = ["/".join(parts[:n]) + "/" for n in range(1, len(parts))]
+    return [
+        (crumb, where.covers_path(path))
+        for crumb, path in zip(breadcrumbs(region), paths, strict=False)
+    ]
+
+
+@permission_required(Perm.VIEW)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form, year, code = _chosen(request)
+    region = queries.dashboard_region(user, code)
+    cards = queries.cards(region, year)
+    children = queries.drill_down(user, region, year)
+    child_indicators = [c.indicator for c in children[0].cards.values()] if children else []
+    return render(
+        request,
+        "indicators/dashboard.html",
+        {
+            "form": form,
+            "region": region,
+            "year": year,
+            "cards": cards,
+            "children": children,
+            "child_indicators": child_indicators,
+            "crumbs": _crumbs(user, region),
+            "computed_at": max((c.row.computed_at for c in cards if c.row), default=None),
+            "can_rebuild": user.has_permission(Perm.REBUILD)
+            and user.jurisdiction(Perm.REBUILD).covers_path(region.path),
+        },
+    )
+
+
+@permission_required(Perm.REBUILD)
+@require_POST
+def rebuild_now(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    _form, year, code = _chosen(request)
+    region = queries.dashboard_region(user, code)
+    try:
+        run = rebuild(year, root=region, by=user)
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("已重新计算%(place)s %(year)s年的指标（%(count)s项）。")
+            % {"place": region.name, "year": year, "count": run.values_written},
+        )
+    return redirect(f"{reverse('indicators:dashboard')}?region={region.code}&year={year}")
+
+
+app_name = "indicators"
+urlpatterns: list[URLPattern] = [
+    path("", dashboard, name="dashboard"),
+    path("rebuild/", rebuild_now, name="rebuild"),
+]
