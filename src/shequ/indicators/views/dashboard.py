@@ -91,7 +91,6 @@ def rebuild_now(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('indicators:dashboard')}?region={region.code}&year={year}")
 
 
-app_name = "indicators"
 urlpatterns: list[URLPattern] = [
     path("", dashboard, name="dashboard"),
     path("rebuild/", rebuild_now, name="rebuild"),

@@ -1,0 +1,10 @@
+"""The pages of the plan's indicators, one module per area; each module lists its own URLs."""
+
+from django.urls import URLPattern
+
+from shequ.indicators.views import dashboard
+
+app_name = "indicators"
+urlpatterns: list[URLPattern] = [
+    *dashboard.urlpatterns,
+]
