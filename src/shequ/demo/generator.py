@@ -47,7 +47,7 @@ from shequ.care.demo_visits import delete_demo_visits, load_demo_visits
 from shequ.care.models import BookableService, HomeServiceOrder, Visit, VisitPlan
 from shequ.cases.demo import delete_demo_cases, load_demo_cases, load_demo_catalog
 from shequ.cases.models import Case
-from shequ.core import audit, crypto
+from shequ.core import audit, calendar, crypto
 from shequ.core.models import AuditEvent
 from shequ.core.text import enumerate_items
 from shequ.emergency.demo_alerts import delete_demo_alerts, load_demo_alerts
@@ -55,6 +55,8 @@ from shequ.emergency.demo_preparedness import delete_demo_preparedness, load_dem
 from shequ.emergency.models import SupplyStock
 from shequ.facilities.demo import delete_demo_facilities, load_demo_facilities
 from shequ.facilities.models import Facility
+from shequ.indicators.actions.rebuild import rebuild as rebuild_indicators
+from shequ.indicators.models import IndicatorValue
 from shequ.organizations.demo_charity import delete_demo_charity, load_demo_charity
 from shequ.organizations.demo_providers import delete_demo_providers, load_demo_providers
 from shequ.organizations.demo_social import delete_demo_social, load_demo_social
@@ -1036,6 +1038,12 @@ def generate(
                     grid=home.grid,
                     users=by_role,
                 )
+            say(_("· 规划指标：计算上一年度和本年度 …"))
+            # Last: the indicators are computed from everything above. The scheduled job
+            # recomputes the current year every night.
+            this_year = calendar.localdate().year
+            for year in (this_year - 1, this_year):
+                rebuild_indicators(year)
             say(
                 _("· 服务事项 %(items)d 项，取消的证明事项 %(certificates)d 项")
                 % {
@@ -1138,6 +1146,9 @@ def reset() -> dict[str, int]:
             deleted["community_workers"] = delete_demo_workers()["workers"]
             deleted["cases"] = delete_demo_cases()
             deleted["facilities"] = delete_demo_facilities()
+            # Figures computed from the demo are derived data: dropped; the nightly rebuild
+            # computes them again from what remains.
+            deleted["indicator_values"] = IndicatorValue.objects.all().delete()[0]
             deleted.update(delete_population())
             foreign = RoleAssignment.objects.filter(
                 Q(grid__is_synthetic=True) | Q(handling_unit__is_synthetic=True),

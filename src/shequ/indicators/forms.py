@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core import calendar
 from shequ.core.forms import StyledForm
+from shequ.indicators.definitions import INDICATORS
 
 FIRST_YEAR = 2023
 
@@ -17,3 +18,9 @@ def year_choices() -> list[tuple[int, str]]:
 class DashboardForm(StyledForm):
     year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=year_choices, required=False)
     region = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+    indicator = forms.ChoiceField(
+        label=_("图表指标"),
+        required=False,
+        choices=[("", _("（第一项有数据的指标）"))]
+        + [(i.code, f"{i.number}. {i.short_name}") for i in INDICATORS],
+    )

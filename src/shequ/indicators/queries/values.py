@@ -40,7 +40,7 @@ class Goal:
     is_binding: bool
 
 
-def _prefixes(path: str) -> list[str]:
+def path_prefixes(path: str) -> list[str]:
     parts = path.rstrip("/").split("/")
     return ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
 
@@ -49,7 +49,7 @@ def goals(region: Region, year: int) -> dict[str, Goal]:
     """Per indicator: the target of ``year`` (or, failing that, the nearest later one) and the
     latest baseline before it, each from the nearest region on the path that has one. One query."""
     rows = list(
-        IndicatorTarget.objects.filter(region__path__in=_prefixes(region.path)).values_list(
+        IndicatorTarget.objects.filter(region__path__in=path_prefixes(region.path)).values_list(
             "indicator", "region__path", "year", "value", "is_baseline", "is_binding"
         )
     )

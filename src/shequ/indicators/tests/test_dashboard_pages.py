@@ -4,6 +4,8 @@ child regions, and a rebuild of their own subtree."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -13,8 +15,9 @@ from shequ.facilities import actions as facilities
 from shequ.facilities.tests.factories import make_facility
 from shequ.indicators.actions.rebuild import rebuild
 from shequ.indicators.actions.targets import load_default_targets
+from shequ.indicators.attention import attention_items
 from shequ.indicators.models import IndicatorValue
-from tests.pages import client_for
+from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +93,49 @@ def test_county_official_rebuilds_their_county_and_not_another(world: World) -> 
         .status_code
         == 403
     )
+
+
+def test_the_charts_carry_the_trend_against_targets_and_each_child_region(world: World) -> None:
+    """The chart data names the chosen indicator, its figure by year with the plan's baseline and
+    targets, and every child region with its status; the same figures are in the page's table."""
+    rebuild(2024)
+    rebuild(2025)
+    client = client_for(world.users["county_official"])
+    page = client.get(URL, {"year": 2025, "indicator": "deliberation_body_coverage"})
+    assert page.status_code == 200
+    body = html(page)
+    chart = json.loads(
+        body.split('id="indicator-chart-data" type="application/json">', 1)[1].split("</script>")[0]
+    )
+    assert chart["indicator"]["code"] == "deliberation_body_coverage"
+    trend = chart["trend"]
+    assert trend["years"] == ["2023", "2024", "2025"]
+    # No meetings were held in the world: 0 % both years; the plan's 2023 baseline and targets.
+    assert trend["values"] == [None, 0.0, 0.0]
+    assert trend["baselines"][0] is not None and trend["targets"][2] is not None
+    codes = [c["code"] for c in chart["children"]]
+    assert HOME["township"] in codes and not any(c.startswith(AWAY) for c in codes)
+    assert {c["status"] for c in chart["children"]} == {"lagging"}
+    table = body.split('id="trend-table-caption"', 1)[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">(\d+)</th>', table) == ["2023", "2024", "2025"]
+    # An indicator that means nothing at a county's level falls back to one that does.
+    other = client.get(URL, {"year": 2025, "indicator": "not-an-indicator"})
+    assert other.status_code == 200
+
+
+def test_a_lagging_binding_indicator_is_raised_to_the_responsible_level(world: World) -> None:
+    """Deliberation-body coverage is binding: with no meetings held, every place lags behind the
+    plan, and each official's console says so for their own place — not for another's."""
+    rebuild(year() - 1)
+    rebuild(year())
+
+    def lagging(user: Any) -> list[str]:
+        return [item.title for item in attention_items(user) if item.level == "danger"]
+
+    county = lagging(world.users["county_official"])
+    assert len(county) == 1 and world.regions[HOME["county"]].name in county[0]
+    (item,) = attention_items(world.users["community_head"])
+    assert "5." in item.detail and item.count and item.count >= 1
+    assert f"region={HOME['community']}" in item.url
+    assert attention_items(world.users["community_staff"]) == []  # no indicators.view
+    assert attention_items(world.users["resident"]) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from shequ.core.decorators import permission_required
 from shequ.indicators.actions.rebuild import rebuild
 from shequ.indicators.forms import DashboardForm
 from shequ.indicators.permissions import IndicatorPerm
+from shequ.indicators.queries import charts
 from shequ.indicators.queries import values as queries
 from shequ.territory.queries import breadcrumbs
 
@@ -32,6 +34,10 @@ def _chosen(request: HttpRequest) -> tuple[DashboardForm, int, str]:
         year = form.cleaned_data.get("year") or year
         code = form.cleaned_data.get("region") or ""
     return form, year, code
+
+
+def _chart_indicator(form: DashboardForm) -> str:
+    return (form.cleaned_data.get("indicator") or "") if form.is_bound and form.is_valid() else ""
 
 
 def _crumbs(user: Any, region: Any) -> list[tuple[Any, bool]]:
@@ -54,6 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cards = queries.cards(region, year)
     children = queries.drill_down(user, region, year)
     child_indicators = [c.indicator for c in children[0].cards.values()] if children else []
+    chart = charts.chart_data(region, children, cards, _chart_indicator(form))
     return render(
         request,
         "indicators/dashboard.html",
@@ -64,6 +71,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "children": children,
             "child_indicators": child_indicators,
+            "chart": chart,
+            "trend_rows": charts.trend_rows(chart),
+            "unmapped": [c["name"] for c in chart["children"] if not c["geometry"] and not c["centre"]]
+            if chart
+            else [],
+            "map_tiles": getattr(settings, "SHEQU_MAP_TILE_URL", ""),
+            "map_attribution": getattr(settings, "SHEQU_MAP_TILE_ATTRIBUTION", ""),
             "crumbs": _crumbs(user, region),
             "computed_at": max((c.row.computed_at for c in cards if c.row), default=None),
             "can_rebuild": user.has_permission(Perm.REBUILD)

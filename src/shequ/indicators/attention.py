@@ -1,0 +1,51 @@
+"""Console items from the plan's indicators: the binding indicators of the user's own places that
+lag behind the straight line to their target, raised to the level responsible for them (a county's
+to the county, a community's to the community). The year is the current one when a target applies to
+it, else the last one (the plan's last year is evaluated in the year after it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shequ.core import calendar
+from shequ.core.console import AttentionItem
+from shequ.core.text import enumerate_items
+from shequ.indicators.permissions import IndicatorPerm
+from shequ.indicators.queries.values import Card, cards
+from shequ.territory.models import Region
+
+
+def _lagging(region: Region) -> tuple[int, list[Card]]:
+    this_year = calendar.localdate().year
+    for year in (this_year, this_year - 1):
+        found = cards(region, year)
+        if any(c.goal is not None and c.goal.target is not None for c in found):
+            return year, [c for c in found if c.is_alert]
+    return this_year, []
+
+
+def attention_items(user: Any) -> list[AttentionItem]:
+    if getattr(user, "is_resident", False) or not user.has_permission(IndicatorPerm.VIEW):
+        return []
+    paths = user.jurisdiction(IndicatorPerm.VIEW).region_paths
+    items = []
+    for region in Region.objects.filter(path__in=paths).defer("geometry").order_by("path"):
+        year, lagging = _lagging(region)
+        if not lagging:
+            continue
+        items.append(
+            AttentionItem(
+                title=_("%(place)s %(year)s年滞后的约束性指标")
+                % {"place": region.name, "year": year},
+                count=len(lagging),
+                url=f"{reverse('indicators:dashboard')}?region={region.code}&year={year}",
+                level="danger",
+                detail=enumerate_items(
+                    [f"{c.indicator.number}. {c.indicator.short_name}" for c in lagging]
+                ),
+            )
+        )
+    return items
