@@ -67,6 +67,8 @@ class Scope:
     root: Region
     communities: dict[int, Region] = field(default_factory=dict)
     counties: dict[int, Region] = field(default_factory=dict)
+    # Inputs more than one indicator reads (the three area indicators share one query).
+    shared: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def start(self) -> date:
@@ -102,8 +104,11 @@ Facts = dict[int, Fact]
 
 
 def _area_rows(scope: Scope) -> list[Region]:
-    communities = Region.objects.filter(pk__in=list(scope.communities)).only("pk", "name")
-    return list(with_area_inputs(communities, scope.year))
+    if "area_rows" not in scope.shared:
+        communities = Region.objects.filter(pk__in=list(scope.communities)).only("pk", "name")
+        scope.shared["area_rows"] = list(with_area_inputs(communities, scope.year))
+    rows: list[Region] = scope.shared["area_rows"]  # type: ignore[assignment]
+    return rows
 
 
 def commercial_service_area_ratio(scope: Scope) -> Facts:

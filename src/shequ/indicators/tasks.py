@@ -22,3 +22,12 @@ def rebuild_indicators(year: int | None = None) -> dict[str, Any]:
     years = [year] if year else ([today.year - 1, today.year] if today.month == 1 else [today.year])
     written = {y: rebuild(y).values_written for y in years}
     return {"years": years, "values": written}
+
+
+@app.task(name="shequ.indicators.tasks.run_requested_rebuild", ignore_result=True)
+def run_requested_rebuild(run_id: int) -> int:
+    """A rebuild asked for on the dashboard (idempotent: a finished run is not run again)."""
+    from shequ.indicators.actions.rebuild import run_requested
+
+    run = run_requested(run_id)
+    return run.values_written if run is not None else 0

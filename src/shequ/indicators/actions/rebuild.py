@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit, calendar
 from shequ.core.scoping import require_place
+from shequ.core.tasks import enqueue
 from shequ.indicators.definitions import INDICATORS, Indicator
 from shequ.indicators.facts import FACTS, Fact, Scope
 from shequ.indicators.models import IndicatorValue, RebuildRun
@@ -183,10 +185,11 @@ def rebuild(
     root: Region | None = None,
     by: Any = None,
     codes: Iterable[str] | None = None,
+    run: RebuildRun | None = None,
 ) -> RebuildRun:
     """Recompute ``year``'s values of the indicators ``codes`` (all by default) under ``root`` (the
-    whole city by default). ``by=None`` is the scheduled job; a user needs ``indicators.rebuild``
-    over ``root``."""
+    whole city by default). ``by=None`` is the scheduled job or a queued request (``run``, checked
+    and audited when it was asked for); a user needs ``indicators.rebuild`` over ``root``."""
     if root is None:
         root = Region.objects.get(level=Level.CITY)
     require_place(by, IndicatorPerm.REBUILD, root.path, _("您没有权限重新计算该地区的指标。"))
@@ -195,10 +198,14 @@ def rebuild(
     scope = Scope.build(year, root)
     facts = {indicator.code: FACTS[indicator.code](scope) for indicator in chosen}
     upper = _upper_regions(root)
-    run = RebuildRun.objects.create(year=year, region=root, requested_by=by)
+    if run is None:
+        run = RebuildRun.objects.create(year=year, region=root, requested_by=by)
     at = calendar.now()
     written = 0
     with transaction.atomic():
+        # One rebuild writes at a time (two would both replace the same upper rows): the city's
+        # row is the lock.
+        Region.objects.select_for_update().filter(level=Level.CITY).exists()
         for indicator in chosen:
             base_ids = scope.counties if indicator.base_level == Level.COUNTY else scope.communities
             IndicatorValue.objects.filter(
@@ -227,3 +234,43 @@ def rebuild(
         audit.record("indicators.rebuild", obj=run, actor=by, region=root, fields=["year"])
     run.refresh_from_db()
     return run
+
+
+# A request for the same year and place still waiting or running is not queued twice.
+PENDING_FOR = timedelta(minutes=30)
+
+
+def request_rebuild(year: int, *, root: Region, by: Any) -> RebuildRun:
+    """Ask for a rebuild of ``year`` under ``root``: queued for a worker when a broker is set up
+    (a city's rebuild takes a while), run at once otherwise. Returns the run; its ``finished_at``
+    says whether it is done. A second request while one is pending returns that one."""
+    require_place(by, IndicatorPerm.REBUILD, root.path, _("您没有权限重新计算该地区的指标。"))
+    with transaction.atomic():
+        pending = (
+            RebuildRun.objects.select_for_update()
+            .filter(
+                year=year,
+                region=root,
+                finished_at__isnull=True,
+                started_at__gte=calendar.now() - PENDING_FOR,
+            )
+            .first()
+        )
+        if pending is not None:
+            return pending
+        run = RebuildRun.objects.create(year=year, region=root, requested_by=by)
+        audit.record("indicators.rebuild", obj=run, actor=by, region=root, fields=["year"])
+        from shequ.indicators.tasks import run_requested_rebuild
+
+        enqueue(run_requested_rebuild, run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def run_requested(run_id: int) -> RebuildRun | None:
+    """The queued side of ``request_rebuild`` (idempotent: a finished run is not run again)."""
+    run = RebuildRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    if run is None:
+        return None
+    root = run.region or Region.objects.get(level=Level.CITY)
+    return rebuild(run.year, root=root, run=run)

@@ -105,7 +105,6 @@ def chart_data(
     }
 
 
-
 def trend_rows(chart: dict[str, Any] | None) -> list[tuple[str, Any, Any, Any]]:
     """The trend as table rows: year, figure, target, baseline."""
     if not chart:

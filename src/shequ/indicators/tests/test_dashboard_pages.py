@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from shequ.core import calendar
+from shequ.core.models import AuditEvent
 from shequ.facilities import actions as facilities
 from shequ.facilities.tests.factories import make_facility
 from shequ.indicators.actions.rebuild import rebuild
 from shequ.indicators.actions.targets import load_default_targets
 from shequ.indicators.attention import attention_items
-from shequ.indicators.models import IndicatorValue
+from shequ.indicators.models import IndicatorValue, RebuildRun
+from shequ.indicators.tasks import run_requested_rebuild
 from tests.pages import client_for, html
 from tests.world import HOME, World, build_world
 
@@ -81,9 +83,12 @@ def test_a_bad_year_falls_back_to_this_year(world: World) -> None:
     assert str(year()) in page.content.decode()
 
 
-def test_county_official_rebuilds_their_county_and_not_another(world: World) -> None:
+def test_county_official_rebuilds_their_county_and_not_another(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     client = client_for(world.users["county_official"])
-    done = client.post(URL + "rebuild/", {"region": HOME["county"], "year": year()})
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(URL + "rebuild/", {"region": HOME["county"], "year": year()})
     assert done.status_code == 302
     assert IndicatorValue.objects.filter(region__code=HOME["county"], year=year()).exists()
     assert client.post(URL + "rebuild/", {"region": AWAY, "year": year()}).status_code == 404
@@ -139,3 +144,24 @@ def test_a_lagging_binding_indicator_is_raised_to_the_responsible_level(world: W
     assert f"region={HOME['community']}" in item.url
     assert attention_items(world.users["community_staff"]) == []  # no indicators.view
     assert attention_items(world.users["resident"]) == []
+
+
+def test_a_rebuild_asked_twice_while_queued_is_queued_once(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """With a broker the request is queued: a second click while it waits queues nothing more,
+    the page says it has started, and the queued task runs it once."""
+    client = client_for(world.users["county_official"])
+    form = {"region": HOME["county"], "year": year()}
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = client.post(URL + "rebuild/", form, follow=True)
+        client.post(URL + "rebuild/", form)
+    assert len(queued) == 1
+    assert "已开始重新计算" in first.content.decode()
+    (run,) = RebuildRun.objects.filter(region__code=HOME["county"], year=year())
+    assert run.finished_at is None
+    assert run_requested_rebuild(run.pk) > 0
+    assert run_requested_rebuild(run.pk) == 0  # delivered twice: done once
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert AuditEvent.objects.filter(action="indicators.rebuild").count() == 1

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.core import calendar
 from shequ.core.decorators import permission_required
-from shequ.indicators.actions.rebuild import rebuild
+from shequ.indicators.actions.rebuild import request_rebuild
 from shequ.indicators.forms import DashboardForm
 from shequ.indicators.permissions import IndicatorPerm
 from shequ.indicators.queries import charts
@@ -73,7 +73,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "child_indicators": child_indicators,
             "chart": chart,
             "trend_rows": charts.trend_rows(chart),
-            "unmapped": [c["name"] for c in chart["children"] if not c["geometry"] and not c["centre"]]
+            "unmapped": [
+                c["name"] for c in chart["children"] if not c["geometry"] and not c["centre"]
+            ]
             if chart
             else [],
             "map_tiles": getattr(settings, "SHEQU_MAP_TILE_URL", ""),
@@ -93,15 +95,22 @@ def rebuild_now(request: HttpRequest) -> HttpResponse:
     _form, year, code = _chosen(request)
     region = queries.dashboard_region(user, code)
     try:
-        run = rebuild(year, root=region, by=user)
+        run = request_rebuild(year, root=region, by=user)
     except PermissionDenied as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request,
-            _("已重新计算%(place)s %(year)s年的指标（%(count)s项）。")
-            % {"place": region.name, "year": year, "count": run.values_written},
-        )
+        if run.finished_at is not None:
+            messages.success(
+                request,
+                _("已重新计算%(place)s %(year)s年的指标（%(count)s项）。")
+                % {"place": region.name, "year": year, "count": run.values_written},
+            )
+        else:
+            messages.info(
+                request,
+                _("已开始重新计算%(place)s %(year)s年的指标，完成后刷新本页即可看到新结果。")
+                % {"place": region.name, "year": year},
+            )
     return redirect(f"{reverse('indicators:dashboard')}?region={region.code}&year={year}")
 
 
