@@ -22,3 +22,13 @@ def rebuild_indicators(year: int | None = None) -> dict[str, Any]:
     years = [year] if year else ([today.year - 1, today.year] if today.month == 1 else [today.year])
     written = {y: rebuild(y).values_written for y in years}
     return {"years": years, "values": written}
+
+
+@app.task(name="shequ.indicators.tasks.escalate_overdue_milestones", ignore_result=True)
+def escalate_overdue_milestones() -> dict[str, Any]:
+    """Every morning: overdue milestones of work projects go up a step (idempotent: a step already
+    reached is not sent again)."""
+    from shequ.indicators.actions.projects import escalate_overdue
+
+    run = escalate_overdue()
+    return {"checked": run.checked, "escalated": run.escalated, "notified": len(run.notified)}
