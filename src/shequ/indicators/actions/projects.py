@@ -21,8 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max
-from django.utils.translation import gettext as _
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.accounts.models import HandlingUnit, RoleAssignment, User
@@ -136,9 +136,7 @@ def _date(value: Any, label: str) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise ValidationError(
-            _("%(label)s应为日期，例如 2026-03-01。") % {"label": label}
-        ) from exc
+        raise ValidationError(_("%(label)s应为日期，例如 2026-03-01。") % {"label": label}) from exc
 
 
 def _unit(value: Any, region: Region, label: str) -> HandlingUnit:
@@ -310,7 +308,7 @@ def _clean_milestone(values: Mapping[str, Any], *, project: WorkProject) -> dict
     position = values.get("position")
     if position not in (None, ""):
         try:
-            number = int(position)
+            number = int(str(position))
         except (TypeError, ValueError):
             number = 0
         if not 1 <= number <= 999:
@@ -419,9 +417,7 @@ def report_progress(
     """A dated progress report on a milestone of a running project. A final report (100%) completes
     the milestone on its date: a milestone is completed only this way."""
     if by is None or not may_report(by, milestone):
-        raise PermissionDenied(
-            _("只有责任单位的工作人员、责任人和项目管理人员可以报告进展。")
-        )
+        raise PermissionDenied(_("只有责任单位的工作人员、责任人和项目管理人员可以报告进展。"))
     errors = _Errors()
     day = errors.check("reported_on", _date, reported_on, _("报告日期"))
     project = milestone.project
@@ -550,7 +546,10 @@ def escalate_overdue(today: date | None = None) -> EscalationRun:
         overdue_milestones(today)
         .filter(escalation_level__lt=Escalation.ABOVE)
         .select_related(
-            "project", "project__region", "project__region__parent", "responsible_unit",
+            "project",
+            "project__region",
+            "project__region__parent",
+            "responsible_unit",
             "responsible_person",
         )
         .order_by("pk")

@@ -72,7 +72,9 @@ class ProjectFilterForm(StyledForm):
 
 
 class ProjectForm(StyledForm):
-    region = CodeChoiceField(label=_("所属地区"), help_text=_("承担项目的市、县(市、区)或镇(街道)。"))
+    region = CodeChoiceField(
+        label=_("所属地区"), help_text=_("承担项目的市、县(市、区)或镇(街道)。")
+    )
     title = forms.CharField(label=_("项目名称"), max_length=150)
     plan_task = forms.CharField(
         label=_("对应规划任务"),
@@ -100,9 +102,7 @@ class ProjectForm(StyledForm):
 class MilestoneForm(StyledForm):
     title = forms.CharField(label=_("节点名称"), max_length=150)
     due_on = _date(_("完成期限"))
-    responsible_unit = UnitChoiceField(
-        label=_("责任单位"), queryset=None, empty_label=_("请选择")
-    )
+    responsible_unit = UnitChoiceField(label=_("责任单位"), queryset=None, empty_label=_("请选择"))
     responsible_person = PersonChoiceField(
         label=_("责任人"), queryset=None, required=False, empty_label=_("不指定")
     )

@@ -156,7 +156,10 @@ class MilestoneReport(models.Model):
     file_type = models.CharField(_("附件类型"), max_length=100, blank=True)
     file_size = models.PositiveIntegerField(_("附件大小"), default=0)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("报告人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报告人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 

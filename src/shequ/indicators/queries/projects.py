@@ -91,9 +91,7 @@ def person_candidates(region: Region) -> QuerySet[User]:
         Q(handling_unit__in=eligible_units(region)) | Q(region=region)
     )
     return (
-        User.objects.filter(
-            kind=UserKind.STAFF, is_active=True, pk__in=assigned.values("user_id")
-        )
+        User.objects.filter(kind=UserKind.STAFF, is_active=True, pk__in=assigned.values("user_id"))
         .order_by("username")
         .distinct()
     )
@@ -114,7 +112,10 @@ def may_report(user: Any, milestone: Milestone) -> bool:
     return (
         manages(user, milestone.project)
         or milestone.responsible_unit_id in unit_ids_of(user)
-        or (milestone.responsible_person_id is not None and milestone.responsible_person_id == user.pk)
+        or (
+            milestone.responsible_person_id is not None
+            and milestone.responsible_person_id == user.pk
+        )
     )
 
 
@@ -211,7 +212,11 @@ def reportable_milestone(user: Any, project_id: int, milestone_id: int) -> Miles
     the project) but not theirs to report on: refused."""
     try:
         milestone = Milestone.objects.select_related(
-            "project", "project__region", "project__lead_unit", "responsible_unit", "responsible_person"
+            "project",
+            "project__region",
+            "project__lead_unit",
+            "responsible_unit",
+            "responsible_person",
         ).get(pk=milestone_id, project_id=project_id)
     except (Milestone.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

@@ -35,7 +35,12 @@ def make_project(
 
 
 def make_milestone(
-    *, project: WorkProject, unit: HandlingUnit, due_on: date, title: str = "完成选址", **values: Any
+    *,
+    project: WorkProject,
+    unit: HandlingUnit,
+    due_on: date,
+    title: str = "完成选址",
+    **values: Any,
 ) -> Milestone:
     return actions.add_milestone(
         project=project, by=None, title=title, due_on=due_on, responsible_unit=unit, **values

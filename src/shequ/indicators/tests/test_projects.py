@@ -46,7 +46,9 @@ def county_project(world: World, **values: Any) -> WorkProject:
 def running_with_milestone(world: World, due: date | None = None) -> tuple[WorkProject, Milestone]:
     project = county_project(world)
     milestone = make_milestone(
-        project=project, unit=world.units[HOME["county"]], due_on=due or today() + timedelta(days=30)
+        project=project,
+        unit=world.units[HOME["county"]],
+        due_on=due or today() + timedelta(days=30),
     )
     start(project)
     return project, milestone
@@ -141,7 +143,11 @@ def test_bad_input_names_each_field_and_writes_nothing(world: World) -> None:
     project = county_project(world, starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31))
     answer = client.post(
         f"{LIST}{project.pk}/milestones/new/",
-        {"title": "节点", "due_on": "2026-02-01", "responsible_unit": world.units[HOME["county"]].pk},
+        {
+            "title": "节点",
+            "due_on": "2026-02-01",
+            "responsible_unit": world.units[HOME["county"]].pk,
+        },
     )
     assert answer.status_code == 422
     assert "完成期限应在项目周期 2025-01-01 至 2025-12-31 之内" in html(answer)
@@ -170,7 +176,9 @@ def test_milestone_edit_is_audited_and_moving_the_deadline_restarts_escalation(
     world: World,
 ) -> None:
     project, milestone = running_with_milestone(world, due=today() - timedelta(days=3))
-    Milestone.objects.filter(pk=milestone.pk).update(escalation_level=1, escalated_at=calendar.now())
+    Milestone.objects.filter(pk=milestone.pk).update(
+        escalation_level=1, escalated_at=calendar.now()
+    )
     client = client_for(world.users["county_official"])
     new_due = today() + timedelta(days=10)
     answer = client.post(
@@ -315,16 +323,25 @@ def test_a_milestone_completes_only_with_a_final_report_and_the_project_only_whe
     assert future.status_code == 422 and "报告日期不能晚于今天" in html(future)
     final = client.post(
         report_url(milestone),
-        {"reported_on": today().isoformat(), "percent": "100", "text": "全部完成", "is_final": "on"},
+        {
+            "reported_on": today().isoformat(),
+            "percent": "100",
+            "text": "全部完成",
+            "is_final": "on",
+        },
     )
     assert final.status_code == 302
     milestone.refresh_from_db()
     assert milestone.done_on == today() and milestone.progress == 100
     again = client.post(
-        report_url(milestone), {"reported_on": today().isoformat(), "percent": "100", "text": "再报"}
+        report_url(milestone),
+        {"reported_on": today().isoformat(), "percent": "100", "text": "再报"},
     )
     assert again.status_code == 422 and "不能再报告进展" in html(again)
-    assert client.post(f"{LIST}{project.pk}/transition/", {"transition": "complete"}).status_code == 302
+    assert (
+        client.post(f"{LIST}{project.pk}/transition/", {"transition": "complete"}).status_code
+        == 302
+    )
     project.refresh_from_db()
     assert project.status == ProjectStatus.COMPLETED and project.completed_on == today()
     # A finished project is not edited any more.

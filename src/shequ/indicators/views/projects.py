@@ -91,7 +91,9 @@ def project_export(request: HttpRequest) -> HttpResponse:
     _form, found = _filtered(request)
     rows = list(queries.export_milestones(found))
     try:
-        check_export_size(len(rows), MAX_EXPORT_ROWS, _("共 %(n)s 行，超过单次导出上限 %(max)s 行，请缩小范围。"))
+        check_export_size(
+            len(rows), MAX_EXPORT_ROWS, _("共 %(n)s 行，超过单次导出上限 %(max)s 行，请缩小范围。")
+        )
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect("indicators:project_list")
@@ -250,7 +252,9 @@ def _project_page(
             "overdue_days": m.overdue_days(today),
             "may_report": project.status == ProjectStatus.RUNNING
             and m.done_on is None
-            and (may_manage or m.responsible_unit_id in units or m.responsible_person_id == user.pk),
+            and (
+                may_manage or m.responsible_unit_id in units or m.responsible_person_id == user.pk
+            ),
         }
         for m in milestones
     ]
@@ -402,9 +406,11 @@ def milestone_report(request: HttpRequest, project_id: int, milestone_id: int) -
             request,
             form,
             lambda d: actions.report_progress(milestone=milestone, by=user, **d),
-            lambda r: _("已完成节点“%(t)s”。") % {"t": milestone.title}
-            if r.is_final
-            else _("已提交进展报告。"),
+            lambda r: (
+                _("已完成节点“%(t)s”。") % {"t": milestone.title}
+                if r.is_final
+                else _("已提交进展报告。")
+            ),
             lambda _r: redirect(
                 "indicators:milestone_report", project_id=project.pk, milestone_id=milestone.pk
             ),
@@ -413,7 +419,9 @@ def milestone_report(request: HttpRequest, project_id: int, milestone_id: int) -
             return done
         status = 422
     else:
-        form = forms.ReportForm(initial={"reported_on": calendar.localdate(), "percent": milestone.progress})
+        form = forms.ReportForm(
+            initial={"reported_on": calendar.localdate(), "percent": milestone.progress}
+        )
     return render(
         request,
         "indicators/projects/report.html",
