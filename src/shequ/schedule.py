@@ -116,6 +116,12 @@ JOBS: list[PeriodicJob] = [
         hour=4,
         minute=30,
     ),
+    PeriodicJob(
+        name="escalate-overdue-milestones",
+        task_path="shequ.indicators.tasks.escalate_overdue_milestones",
+        hour=8,
+        minute=5,
+    ),
 ]
 
 

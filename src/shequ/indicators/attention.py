@@ -1,7 +1,12 @@
-"""Console items from the plan's indicators: the binding indicators of the user's own places that
-lag behind the straight line to their target, raised to the level responsible for them (a county's
-to the county, a community's to the community). The year is the current one when a target applies to
-it, else the last one (the plan's last year is evaluated in the year after it)."""
+"""Console items from the plan's indicators and work projects.
+
+- The binding indicators of the user's own places that lag behind the straight line to their target,
+  raised to the level responsible for them (a county's to the county, a community's to the
+  community). The year is the current one when a target applies to it, else the last one (the plan's
+  last year is evaluated in the year after it).
+- Work projects: overdue milestones in the user's jurisdiction, milestones escalated to the user's
+  level, and overdue milestones the user's unit answers for.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,15 @@ from shequ.core import calendar
 from shequ.core.console import AttentionItem
 from shequ.core.text import enumerate_items
 from shequ.indicators.permissions import IndicatorPerm
+from shequ.indicators.queries import projects as project_queries
 from shequ.indicators.queries.values import Card, cards
 from shequ.territory.models import Region
+
+
+def attention_items(user: Any) -> list[AttentionItem]:
+    if getattr(user, "is_resident", False):
+        return []
+    return [*_lagging_indicators(user), *_project_items(user)]
 
 
 def _lagging(region: Region) -> tuple[int, list[Card]]:
@@ -27,8 +39,8 @@ def _lagging(region: Region) -> tuple[int, list[Card]]:
     return this_year, []
 
 
-def attention_items(user: Any) -> list[AttentionItem]:
-    if getattr(user, "is_resident", False) or not user.has_permission(IndicatorPerm.VIEW):
+def _lagging_indicators(user: Any) -> list[AttentionItem]:
+    if not user.has_permission(IndicatorPerm.VIEW):
         return []
     paths = user.jurisdiction(IndicatorPerm.VIEW).region_paths
     items = []
@@ -46,6 +58,41 @@ def attention_items(user: Any) -> list[AttentionItem]:
                 detail=enumerate_items(
                     [f"{c.indicator.number}. {c.indicator.short_name}" for c in lagging]
                 ),
+            )
+        )
+    return items
+
+
+def _project_items(user: Any) -> list[AttentionItem]:
+    items: list[AttentionItem] = []
+    escalated = project_queries.escalated_to(user)
+    if escalated:
+        items.append(
+            AttentionItem(
+                title=_("上报到本级督办的逾期项目节点"),
+                count=escalated,
+                url=f"{reverse('indicators:project_list')}?overdue=on",
+                level="danger",
+            )
+        )
+    overdue = project_queries.overdue_in_subtree(user)
+    if overdue:
+        items.append(
+            AttentionItem(
+                title=_("辖区内逾期未完成的项目节点"),
+                count=overdue,
+                url=f"{reverse('indicators:project_list')}?overdue=on",
+                level="warning",
+            )
+        )
+    own = project_queries.overdue_for_units(user)
+    if own:
+        items.append(
+            AttentionItem(
+                title=_("本单位负责的逾期项目节点"),
+                count=own,
+                url=reverse("indicators:my_milestones"),
+                level="danger",
             )
         )
     return items

@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern
 
-from shequ.indicators.views import dashboard
+from shequ.indicators.views import dashboard, projects
 
 app_name = "indicators"
 urlpatterns: list[URLPattern] = [
     *dashboard.urlpatterns,
+    *projects.urlpatterns,
 ]

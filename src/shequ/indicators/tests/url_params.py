@@ -1,0 +1,6 @@
+"""URL parameter values for the every-URL-every-role test (tests/scope/test_every_url.py): one
+module per area of the indicators app, merged here."""
+
+from shequ.indicators.tests.url_params_projects import PROVIDERS as _PROJECTS
+
+PROVIDERS = {**_PROJECTS}
