@@ -25,9 +25,10 @@ run: $(STAMP)
 	@echo ""
 	@$(BIN)/shequ serve --bind $(BIND)
 
-## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise).
+## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise), one worker per core;
+## the browser journeys share one worker (they start one server per module).
 test: $(STAMP)
-	@$(BIN)/pytest -q -p no:randomly
+	@$(BIN)/pytest -q -p no:randomly -n auto --dist loadgroup
 
 quality: $(STAMP)
 	$(BIN)/ruff check .

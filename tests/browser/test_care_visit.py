@@ -16,7 +16,8 @@ from tests.browser.test_journeys import (  # noqa: F401 — the shared fixtures
     server,
 )
 
-pytestmark = pytest.mark.browser
+# One worker runs every journey (see the Makefile): each module starts its own server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_the_grid_worker_records_a_visit_whose_finding_opens_a_case(

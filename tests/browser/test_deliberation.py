@@ -22,7 +22,8 @@ from tests.browser.test_journeys import (  # noqa: F401 — the shared fixtures
     server,
 )
 
-pytestmark = pytest.mark.browser
+# One worker runs every journey (see the Makefile): each module starts its own server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 TITLE = "小区路灯损坏，晚上看不清路"
 
 COSIGN = """

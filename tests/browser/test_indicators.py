@@ -18,7 +18,8 @@ from tests.browser.test_journeys import (  # noqa: F401 — the shared fixtures
     server,
 )
 
-pytestmark = pytest.mark.browser
+# One worker runs every journey (see the Makefile): each module starts its own server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_the_city_official_reads_the_indicators_and_drills_down(

@@ -24,7 +24,8 @@ import pytest
 
 from shequ.accounts.roles import BUILTIN_ROLES
 
-pytestmark = pytest.mark.browser
+# One worker runs every journey (see the Makefile): each module starts its own server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = os.environ.get("SHEQU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -62,7 +63,9 @@ def _journey_database(tmp: Path) -> tuple[str, Any]:
     import psycopg
 
     parsed = urlparse(url)
-    name = f"{parsed.path.lstrip('/') or 'shequ'}_journey"
+    # Per test worker (pytest-xdist), should journeys ever run on more than one.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"{parsed.path.lstrip('/') or 'shequ'}_journey{'_' + worker if worker else ''}"
     admin_url = parsed._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
