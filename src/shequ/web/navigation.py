@@ -260,6 +260,13 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     ),
     (_("规划指标"), "indicators:dashboard", "speedometer2", "indicators.view", "/indicators/"),
     (
+        _("综合指挥平台"),
+        "indicators:command",
+        "display",
+        "indicators.command",
+        "/indicators/command/",
+    ),
+    (
         _("村(居)务公开"),
         "participation:disclosure_list",
         "megaphone",
