@@ -251,7 +251,9 @@ def visits_today(
     path of ``children``. One grouped query whatever the number of children."""
     today = calendar.localdate()
     start = calendar.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    done_today = Q(status=VisitPlanStatus.DONE, done_at__gte=start, done_at__lt=start + timedelta(days=1))
+    done_today = Q(
+        status=VisitPlanStatus.DONE, done_at__gte=start, done_at__lt=start + timedelta(days=1)
+    )
     due_today = Q(due_date=today) & ~Q(status=VisitPlanStatus.CANCELLED)
     overdue = Q(status=VisitPlanStatus.PLANNED, due_date__lt=today)
     plans = visible_plans(user, perm).filter(community__path__under=region.path)

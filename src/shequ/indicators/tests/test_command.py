@@ -196,9 +196,7 @@ def test_the_panels_fragment_carries_the_same_numbers(story: dict[str, Any]) -> 
     world = story["world"]
     client = client_for(world.users["county_official"])
     with calendar.frozen_time(datetime(2025, 6, 18, 10, 7)):
-        fragment = client.get(
-            PANELS, {"region": HOME["township"]}, headers={"HX-Request": "true"}
-        )
+        fragment = client.get(PANELS, {"region": HOME["township"]}, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     body = html(fragment)
     assert body.startswith('<div id="command-panels"') and "<html" not in body
