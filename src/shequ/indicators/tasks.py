@@ -32,6 +32,7 @@ def run_requested_rebuild(run_id: int) -> int:
     run = run_requested(run_id)
     return run.values_written if run is not None else 0
 
+
 @app.task(name="shequ.indicators.tasks.escalate_overdue_milestones", ignore_result=True)
 def escalate_overdue_milestones() -> dict[str, Any]:
     """Every morning: overdue milestones of work projects go up a step (idempotent: a step already

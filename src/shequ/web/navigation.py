@@ -267,6 +267,13 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
         "/indicators/projects/",
     ),
     (
+        _("综合指挥平台"),
+        "indicators:command",
+        "display",
+        "indicators.command",
+        "/indicators/command/",
+    ),
+    (
         _("村(居)务公开"),
         "participation:disclosure_list",
         "megaphone",

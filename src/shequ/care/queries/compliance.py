@@ -227,6 +227,53 @@ def dashboard(user: Any, region: Region, month: date, group: str = "") -> Dashbo
     return table
 
 
+# --- Today ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TodayRow:
+    """A place's visits of today: plans due today (not cancelled), plans done today (whatever their
+    due date), and plans overdue now (due date passed, not done)."""
+
+    due_today: int = 0
+    done_today: int = 0
+    overdue: int = 0
+
+    def fill(self, row: dict[str, Any]) -> None:
+        for name in ("due_today", "done_today", "overdue"):
+            setattr(self, name, getattr(self, name) + (row.get(name) or 0))
+
+
+def visits_today(
+    user: Any, region: Region, children: list[Region], perm: str = PERM
+) -> tuple[TodayRow, dict[str, TodayRow]]:
+    """Today's visits of ``region`` as ``user`` may see them (for ``perm``), in total and per child
+    path of ``children``. One grouped query whatever the number of children."""
+    today = calendar.localdate()
+    start = calendar.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done_today = Q(
+        status=VisitPlanStatus.DONE, done_at__gte=start, done_at__lt=start + timedelta(days=1)
+    )
+    due_today = Q(due_date=today) & ~Q(status=VisitPlanStatus.CANCELLED)
+    overdue = Q(status=VisitPlanStatus.PLANNED, due_date__lt=today)
+    plans = visible_plans(user, perm).filter(community__path__under=region.path)
+    plans = plans.filter(due_today | done_today | overdue)
+    total = TodayRow()
+    rows: dict[str, TodayRow] = {}
+    for path, row in grouped_by_child(
+        plans,
+        "community__path",
+        children,
+        due_today=Count("id", filter=due_today),
+        done_today=Count("id", filter=done_today),
+        overdue=Count("id", filter=overdue),
+    ):
+        total.fill(row)
+        if path is not None:
+            rows.setdefault(path, TodayRow()).fill(row)
+    return total, rows
+
+
 # --- The overdue list ----------------------------------------------------------------------------
 
 

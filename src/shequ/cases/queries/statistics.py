@@ -293,9 +293,9 @@ def _crumbs(user: Any, region: Region) -> list[Crumb]:
     return [Crumb(r, _within(user, r.path)) for r in regions]
 
 
-def cases_under(user: Any, region: Region) -> QuerySet[Case]:
-    """The cases the user may count, at ``region`` or below it."""
-    return scoped(Case.objects.all(), user, PERM).filter(region__path__under=region.path)
+def cases_under(user: Any, region: Region, perm: str = PERM) -> QuerySet[Case]:
+    """The cases the user may count (for ``perm``), at ``region`` or below it."""
+    return scoped(Case.objects.all(), user, perm).filter(region__path__under=region.path)
 
 
 # --- The grouped queries ---------------------------------------------------------------------------
@@ -442,6 +442,35 @@ def _summons(cases: QuerySet[Case], period: Period, now: datetime) -> QuerySet[A
     )
 
 
+def _child_of(region: Region, children: Iterable[Region]) -> Callable[[str], Region | None]:
+    """Which of ``children`` (of ``region``) a case's region path lies under."""
+    by_path = {child.path: child for child in children}
+    depth = len(region.path)
+
+    def child_of(path: str) -> Region | None:
+        head = path[depth:].split("/", 1)[0]
+        return by_path.get(f"{region.path}{head}/") if head else None
+
+    return child_of
+
+
+def intake_and_backlog(
+    cases: QuerySet[Case], region: Region, children: Iterable[Region], today: date
+) -> tuple[Tally, dict[Region, Tally]]:
+    """Today's intake (received today, with how many were accepted, rejected ...) and the backlog
+    now (open, overdue, by age) of ``cases`` under ``region``, in total and per child of ``region``
+    (a child with neither is missing). Two grouped queries whatever the number of children."""
+    total = Tally()
+    path_key = "region__path"
+    per_child = _tally_by(
+        [_received(cases, path_key, Period(today, today)), _backlog(cases, path_key, today)],
+        _child_of(region, children),
+        total,
+    )
+    per_child.pop(None, None)
+    return total, per_child
+
+
 def overdue_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Unfinished cases past their stage deadline, the longest overdue first."""
     return (
@@ -460,13 +489,7 @@ def case_statistics(user: Any, *, period: Period, code: str = "") -> CaseStatist
     today = calendar.localdate()
     cases = cases_under(user, region)
     children = list(Region.objects.filter(parent=region).order_by("code"))
-    by_path = {child.path: child for child in children}
-    depth = len(region.path)
-
-    def child_of(path: str) -> Region | None:
-        head = path[depth:].split("/", 1)[0]
-        return by_path.get(f"{region.path}{head}/") if head else None
-
+    child_of = _child_of(region, children)
     total = Tally()
     path_key = "region__path"
     region_queries = [
@@ -586,6 +609,13 @@ def _backlog_sheet(stats: CaseStatistics) -> tuple[list[Any], Iterator[list[Any]
         yield [_("合计"), *stats.total.backlog_counts, stats.total.open, stats.total.overdue]
 
     return header, rows()
+
+
+def days_overdue(case: Case, today: date | None = None) -> int | None:
+    """Whole local days since the case's stage deadline ran out (``None`` without one)."""
+    if case.stage_due_at is None:
+        return None
+    return ((today or calendar.localdate()) - calendar.localtime(case.stage_due_at).date()).days
 
 
 def _overdue_sheet(cases: QuerySet[Case]) -> tuple[list[Any], Iterator[list[Any]]]:

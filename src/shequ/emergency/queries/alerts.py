@@ -235,11 +235,11 @@ def target_choices(user: Any) -> list[Region]:
 # --- Alerts a user may see ----------------------------------------------------------------------------
 
 
-def visible_alerts(user: Any) -> QuerySet[Alert]:
+def visible_alerts(user: Any, perm: str = VIEW) -> QuerySet[Alert]:
     """Alerts filed in the user's subtree, and alerts that reach a place of theirs (a community's
     staff and grid workers see the township's alert that reaches them)."""
-    filed = scoped(Alert.objects.all(), user, VIEW).values("pk")
-    reaching = scoped(AlertDispatch.objects.all(), user, VIEW).values("alert_id")
+    filed = scoped(Alert.objects.all(), user, perm).values("pk")
+    reaching = scoped(AlertDispatch.objects.all(), user, perm).values("alert_id")
     if not user.is_authenticated:
         return Alert.objects.none()
     return Alert.objects.filter(Q(pk__in=filed) | Q(pk__in=reaching)).select_related("region")
@@ -251,6 +251,15 @@ def console(user: Any) -> tuple[list[Alert], list[Alert]]:
     active = list(alerts.filter(status=AlertStatus.ACTIVE)[:100])
     closed = list(alerts.filter(status=AlertStatus.CLOSED)[:RECENT_CLOSED])
     return active, closed
+
+
+def active_alerts(user: Any, region: Region, perm: str = VIEW) -> QuerySet[Alert]:
+    """The active alerts the user may see (for ``perm``) filed at or below ``region``, or reaching
+    a community below it (a city's alert reaching a county counts in the county), newest first."""
+    reaching = AlertDispatch.objects.filter(community__path__under=region.path).values("alert_id")
+    return visible_alerts(user, perm).filter(
+        Q(region__path__under=region.path) | Q(pk__in=reaching), status=AlertStatus.ACTIVE
+    )
 
 
 def alert(user: Any, alert_id: int) -> Alert:

@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern
 
-from shequ.indicators.views import dashboard, projects
+from shequ.indicators.views import command, dashboard, projects
 
 app_name = "indicators"
 urlpatterns: list[URLPattern] = [
     *dashboard.urlpatterns,
     *projects.urlpatterns,
+    *command.urlpatterns,
 ]

@@ -84,6 +84,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "computed_at": max((c.row.computed_at for c in cards if c.row), default=None),
             "can_rebuild": user.has_permission(Perm.REBUILD)
             and user.jurisdiction(Perm.REBUILD).covers_path(region.path),
+            "can_command": user.has_permission(Perm.COMMAND)
+            and user.jurisdiction(Perm.COMMAND).covers_path(region.path),
         },
     )
 
