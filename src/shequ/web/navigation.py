@@ -260,6 +260,13 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
     ),
     (_("规划指标"), "indicators:dashboard", "speedometer2", "indicators.view", "/indicators/"),
     (
+        _("六个规范"),
+        "indicators:standards",
+        "clipboard-check",
+        "indicators.assess",
+        "/indicators/standards/",
+    ),
+    (
         _("村(居)务公开"),
         "participation:disclosure_list",
         "megaphone",

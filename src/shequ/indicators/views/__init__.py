@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern
 
-from shequ.indicators.views import dashboard
+from shequ.indicators.views import dashboard, standards
 
 app_name = "indicators"
 urlpatterns: list[URLPattern] = [
     *dashboard.urlpatterns,
+    *standards.urlpatterns,
 ]

@@ -68,6 +68,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "computed_at": max((c.row.computed_at for c in cards if c.row), default=None),
             "can_rebuild": user.has_permission(Perm.REBUILD)
             and user.jurisdiction(Perm.REBUILD).covers_path(region.path),
+            "can_assess": user.has_permission(Perm.ASSESS)
+            and user.jurisdiction(Perm.ASSESS).covers_path(region.path),
         },
     )
 
