@@ -231,7 +231,8 @@ def _touch_line(line: StandardsLine, version: int | None, by: Any, **changes: An
 @transaction.atomic
 def save_line(
     *,
-    assessment: StandardsAssessment,
+    community: Region,
+    year: int,
     standard: str,
     statement: str,
     evidence: str = "",
@@ -239,10 +240,12 @@ def save_line(
     version: int | None = None,
     by: Any,
 ) -> StandardsLine:
-    """Fill in one standard: what the community states, the evidence in words and files. Only
-    while the assessment is being filled in or has been returned; ``version`` is the line's as the
-    editor read it."""
-    _require_preparer(by, assessment.community)
+    """Fill in one standard of the community's assessment for ``year`` (started by the first line
+    saved): what the community states, the evidence in words and files. Only while the assessment
+    is being filled in or has been returned; ``version`` is the line's as the editor read it. All
+    or nothing: a refused file leaves no assessment, line or file behind."""
+    _require_preparer(by, community)
+    assessment = start_assessment(community=community, year=year, by=by)
     locked = _locked(assessment)
     if locked.status not in EDITABLE:
         raise ValidationError(_("评定已提交审核，不能再修改；如需补充，请审核人员退回。"))
@@ -261,7 +264,6 @@ def save_line(
         region=locked.community,
     )
     line.refresh_from_db()
-    _refresh(assessment, StandardsAssessment.objects.get(pk=locked.pk))
     return line
 
 

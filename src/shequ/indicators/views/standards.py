@@ -185,6 +185,16 @@ def _render(
             }
         )
     version = assessment.version if assessment is not None else 0
+    # Errors of a form the page no longer shows (the assessment moved on meanwhile) go on top.
+    shown = {("line", c) for c in Standard.values} if editable else set()
+    if reviewing:
+        shown |= {("decide", c) for c in Standard.values}
+    bound_errors = [
+        error
+        for key, form in bound.items()
+        if key not in shown and key not in ("return", "reopen")
+        for error in form.non_field_errors()
+    ]
     return render(
         request,
         "indicators/standards/assessment.html",
@@ -193,6 +203,7 @@ def _render(
             "year": year,
             "assessment": assessment,
             "entries": entries,
+            "bound_errors": bound_errors,
             "editable": editable,
             "can_prepare": can_prepare,
             "can_review": can_review,
@@ -202,7 +213,7 @@ def _render(
             "version": version,
             "return_form": bound.get("return") or forms.ReasonForm(initial={"version": version}),
             "reopen_form": bound.get("reopen")
-            or forms.ReasonForm(initial={"version": version}, prefix="reopen"),
+            or forms.ReasonForm(initial={"version": version}),
             "year_form": forms.YearForm(initial={"year": year}),
             "list_url": _list_url(community, year, can_review),
             "six": queries.SIX,
@@ -270,9 +281,9 @@ def line_save(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            assessment = actions.start_assessment(community=community, year=year, by=user)
             actions.save_line(
-                assessment=assessment,
+                community=community,
+                year=year,
                 standard=data["standard"],
                 statement=data["statement"],
                 evidence=data["evidence"],
@@ -343,9 +354,7 @@ def _move(request: HttpRequest, code: str, name: str) -> HttpResponse:
         return year
     assessment = _found(community, year)
     if name in ("return", "reopen"):
-        form: forms.VersionForm = forms.ReasonForm(
-            request.POST, prefix="reopen" if name == "reopen" else None
-        )
+        form: forms.VersionForm = forms.ReasonForm(request.POST)
     else:
         form = forms.VersionForm(request.POST)
     if not form.is_valid():

@@ -1,0 +1,6 @@
+"""URL parameter values for the every-URL-every-role test (tests/scope/test_every_url.py): one
+module per feature of the indicators app, merged here."""
+
+from shequ.indicators.tests.url_params_standards import PROVIDERS as _STANDARDS
+
+PROVIDERS = {**_STANDARDS}
