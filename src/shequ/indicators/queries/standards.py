@@ -239,8 +239,16 @@ class ShareRow:
         return self.total - sum(self.by_status.values())
 
     @property
-    def in_progress(self) -> int:
-        return sum(n for status, n in self.by_status.items() if status != S.REVIEWED)
+    def drafting(self) -> int:
+        return self.by_status.get(S.DRAFT, 0)
+
+    @property
+    def waiting(self) -> int:
+        return self.by_status.get(S.SUBMITTED, 0)
+
+    @property
+    def returned(self) -> int:
+        return self.by_status.get(S.RETURNED, 0)
 
     @property
     def goal_met(self) -> bool:

@@ -59,10 +59,10 @@ def _crumbs(user: Any, region: Region) -> list[tuple[Any, bool]]:
 # --- The list ----------------------------------------------------------------------------------------
 
 
-def _listing(request: HttpRequest) -> tuple[StandardsFilterForm, Region, int, queries.Filters]:
+def _listing(request: HttpRequest) -> tuple[forms.StandardsFilterForm, Region, int, queries.Filters]:
     user: Any = request.user
     region = queries.standards_region(user, request.GET.get("region", ""))
-    form = StandardsFilterForm(
+    form = forms.StandardsFilterForm(
         request.GET or None, townships=queries.townships_under(user, region)
     )
     year, status, result, township = _this_year(), "", "", None
