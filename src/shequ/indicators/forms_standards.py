@@ -3,6 +3,7 @@ a line, and the small forms of the workflow's buttons (each carrying the version
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -32,11 +33,12 @@ class StandardsFilterForm(StyledForm):
     result = forms.ChoiceField(label=_("达标情况"), choices=RESULT_CHOICES, required=False)
     region = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, townships: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, townships: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.townships = {t.code: t for t in townships}
         if townships:
-            self.fields["township"].choices = [
+            field: Any = self.fields["township"]
+            field.choices = [
                 ("", _("全部镇(街道)")),
                 *[(t.code, t.name) for t in townships],
             ]
@@ -83,7 +85,7 @@ class LineForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("列出佐证材料（制度文件、会议记录、照片等）及其存放位置。"),
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("上传佐证材料"),
         required=False,
         help_text=_("PDF、JPEG或PNG格式，每个不超过10 MB，每项最多10个。"),

@@ -135,7 +135,10 @@ def start_assessment(*, community: Region, year: int, by: Any) -> StandardsAsses
         raise ValidationError({"community": _("六个规范只评定村(社区)，请选择一个村(社区)。")})
     if not FIRST_YEAR <= int(year) <= last_year():
         raise ValidationError(
-            {"year": _("年度须在%(first)d年至%(last)d年之间。") % {"first": FIRST_YEAR, "last": last_year()}}
+            {
+                "year": _("年度须在%(first)d年至%(last)d年之间。")
+                % {"first": FIRST_YEAR, "last": last_year()}
+            }
         )
     _require_preparer(by, community)
     found = StandardsAssessment.objects.filter(community=community, year=year).first()
@@ -318,7 +321,11 @@ def submit(
         )
     STANDARDS_FLOW.fire(locked, "submit", by=by, submitted_by=by, submitted_at=calendar.now())
     audit.record(
-        "indicators.standards_submit", obj=locked, actor=by, fields=["status"], region=locked.community
+        "indicators.standards_submit",
+        obj=locked,
+        actor=by,
+        fields=["status"],
+        region=locked.community,
     )
     _refresh(assessment, locked)
     return assessment
@@ -442,8 +449,9 @@ def complete_review(
         StandardsLine.objects.filter(assessment=locked).values_list("standard", "decision")
     )
     pending = [
-        Standard(code).label for code in Standard.values if decisions.get(code) not in
-        (LineDecision.MET, LineDecision.NOT_MET)
+        Standard(code).label
+        for code in Standard.values
+        if decisions.get(code) not in (LineDecision.MET, LineDecision.NOT_MET)
     ]
     if pending:
         raise ValidationError(

@@ -359,7 +359,7 @@ def community_rows(user: Any, region: Region, year: int, filters: Filters) -> Qu
 
 # --- Export ---------------------------------------------------------------------------------------------
 
-DECISION_MARKS = {LineDecision.MET: "✓", LineDecision.NOT_MET: "✗"}
+DECISION_MARKS: dict[str, str] = {LineDecision.MET: "✓", LineDecision.NOT_MET: "✗"}
 
 
 def export(*, user: Any, region: Region, year: int, filters: Filters) -> ExportFile:

@@ -9,9 +9,7 @@ from shequ.indicators.models import LineDecision, Standard, StandardsAssessment
 from shequ.territory.models import Region
 
 
-def filled(
-    community: Region, year: int, *, by: Any = None, mark: str = ""
-) -> StandardsAssessment:
+def filled(community: Region, year: int, *, by: Any = None, mark: str = "") -> StandardsAssessment:
     """An assessment with all six standards stated and evidenced, still a draft."""
     for code in Standard.values:
         actions.save_line(
@@ -30,9 +28,7 @@ def submitted(community: Region, year: int, *, by: Any = None) -> StandardsAsses
     return actions.submit(assessment=assessment, by=by)
 
 
-def reviewed(
-    community: Region, year: int, *, met: int = 6, by: Any = None
-) -> StandardsAssessment:
+def reviewed(community: Region, year: int, *, met: int = 6, by: Any = None) -> StandardsAssessment:
     """Reviewed with the first ``met`` standards met and the rest not met."""
     assessment = submitted(community, year)
     for index, code in enumerate(Standard.values):

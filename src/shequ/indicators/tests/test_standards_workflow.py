@@ -80,9 +80,7 @@ def decide(client: Any, standard: str, decision: str, comment: str = "") -> Any:
 
 
 def move(client: Any, name: str, **data: Any) -> Any:
-    return client.post(
-        PAGE + f"{name}/", {"year": year(), "version": assessment().version, **data}
-    )
+    return client.post(PAGE + f"{name}/", {"year": year(), "version": assessment().version, **data})
 
 
 def messages_of(response: Any) -> str:
@@ -132,7 +130,9 @@ def test_the_whole_workflow_from_filling_in_to_a_reopened_review(world: World) -
     assert "请写明未达标的原因" in html(missing_reason)
     assert line(Standard.PREMISES).decision == LineDecision.PENDING
     assert decide(township, Standard.ORGANISATION, LineDecision.MET).status_code == 302
-    assert decide(township, Standard.PREMISES, LineDecision.NOT_MET, "面积不足。").status_code == 302
+    assert (
+        decide(township, Standard.PREMISES, LineDecision.NOT_MET, "面积不足。").status_code == 302
+    )
     decided = line(Standard.PREMISES)
     assert decided.decided_by == world.users["township_staff"] and decided.decided_at
     assert decided.comment == "面积不足。"
@@ -202,7 +202,9 @@ def test_the_level_decides_who_prepares_and_who_reviews(world: World) -> None:
 def test_nobody_reviews_their_own_submission(world: World) -> None:
     roles = {role.code: role for role in Role.objects.all()}
     both = accounts.create_staff_user(username="both", full_name="两岗甲", password=None)
-    accounts.assign_role(user=both, role=roles["township_staff"], region=world.regions[HOME["township"]])
+    accounts.assign_role(
+        user=both, role=roles["township_staff"], region=world.regions[HOME["township"]]
+    )
     accounts.assign_role(user=both, role=roles["community_head"], region=world.regions[CODE])
     client = client_for(both)
     filled(world.regions[CODE], year(), by=both)

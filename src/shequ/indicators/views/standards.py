@@ -59,7 +59,9 @@ def _crumbs(user: Any, region: Region) -> list[tuple[Any, bool]]:
 # --- The list ----------------------------------------------------------------------------------------
 
 
-def _listing(request: HttpRequest) -> tuple[forms.StandardsFilterForm, Region, int, queries.Filters]:
+def _listing(
+    request: HttpRequest,
+) -> tuple[forms.StandardsFilterForm, Region, int, queries.Filters]:
     user: Any = request.user
     region = queries.standards_region(user, request.GET.get("region", ""))
     form = forms.StandardsFilterForm(
@@ -156,7 +158,7 @@ def _render(
     community: Region,
     year: int,
     *,
-    bound: dict[str, Any] | None = None,
+    bound: dict[Any, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The assessment page; ``bound`` replaces one line's form (or decision form) with the one
@@ -212,8 +214,7 @@ def _render(
             "can_reopen": can_review and not own_submission and state == S.REVIEWED,
             "version": version,
             "return_form": bound.get("return") or forms.ReasonForm(initial={"version": version}),
-            "reopen_form": bound.get("reopen")
-            or forms.ReasonForm(initial={"version": version}),
+            "reopen_form": bound.get("reopen") or forms.ReasonForm(initial={"version": version}),
             "year_form": forms.YearForm(initial={"year": year}),
             "list_url": _list_url(community, year, can_review),
             "six": queries.SIX,
@@ -299,8 +300,7 @@ def line_save(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("已保存“%(standard)s”。")
-                % {"standard": Standard(data["standard"]).label},
+                _("已保存“%(standard)s”。") % {"standard": Standard(data["standard"]).label},
             )
             return redirect(_page_url(community, year) + f"#line-{standard}")
     return _render(request, community, year, bound={("line", standard): form}, status=400)
@@ -448,7 +448,9 @@ def evidence_delete(request: HttpRequest, evidence_id: int) -> HttpResponse:
         lambda: actions.delete_evidence(evidence=found, by=user, version=version),
         _("已删除附件“%(name)s”。") % {"name": found.name},
     )
-    return redirect(_page_url(assessment.community, assessment.year) + f"#line-{found.line.standard}")
+    return redirect(
+        _page_url(assessment.community, assessment.year) + f"#line-{found.line.standard}"
+    )
 
 
 urlpatterns: list[URLPattern] = [
