@@ -22,8 +22,8 @@ from shequ.core import calendar
 from shequ.core.decorators import permission_required
 from shequ.core.forms import apply_action_errors
 from shequ.core.page_views import flash_errors, flash_form_errors, list_page, xlsx_response
-from shequ.indicators import forms_standards as forms
 from shequ.indicators.actions import standards as actions
+from shequ.indicators.forms import standards as forms
 from shequ.indicators.models import (
     AssessmentStatus,
     LineDecision,
