@@ -277,8 +277,10 @@ def _assessments(region: Region, year: int) -> QuerySet[StandardsAssessment]:
 
 def summary(user: Any, region: Region, year: int) -> Summary:
     """The region's share against the goal with the count of each status, and the same per child
-    region the user may see (ratio of sums over each subtree). Four queries whatever the size."""
-    children = child_regions(user, region, Perm.ASSESS)
+    region the user may see (ratio of sums over each subtree). Four queries whatever the size. A
+    township's children are its communities, which the list itself shows: no breakdown there."""
+    above_township = region.level in (Level.CITY, Level.COUNTY)
+    children = child_regions(user, region, Perm.ASSESS) if above_township else []
     total = ShareRow(region)
     rows = {child.path: ShareRow(child) for child in children}
     keys = [*children] if children else [region]
