@@ -162,7 +162,9 @@ class IndicatorPerm:
 
 
 _STAFF_BASE = (TerritoryPerm.VIEW, CorePerm.USE_API)
-_INDICATOR_OVERSIGHT = (IndicatorPerm.VIEW, IndicatorPerm.REBUILD)
+# indicators.assess: held at a community, its staff prepare the six-standards assessment; held
+# above (township, county, city), it reviews them (ADR 0033).
+_INDICATOR_OVERSIGHT = (IndicatorPerm.VIEW, IndicatorPerm.REBUILD, IndicatorPerm.ASSESS)
 _WORKFORCE_DESK = (WorkforcePerm.VIEW, WorkforcePerm.EDIT)
 _WORKFORCE_LEAD = (
     *_WORKFORCE_DESK,
@@ -266,7 +268,8 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, RegistryPerm.VIEW, RegistryPerm.EDIT,
               RegistryPerm.REVEAL, RegistryPerm.EXPORT, RegistryPerm.IMPORT, RegistryPerm.HANDLE_RIGHTS,
               *_CATALOG_MANAGE, *_CASE_DESK, *_FACILITY_DESK, WorkforcePerm.VIEW, *_ORG_DESK,
-              *_VOLUNTEER_DESK, *_CARE_DESK, *_EMERGENCY_DESK, *_PARTICIPATION_DESK),
+              *_VOLUNTEER_DESK, *_CARE_DESK, *_EMERGENCY_DESK, *_PARTICIPATION_DESK,
+              IndicatorPerm.ASSESS),
              description=_("村(社区)工作人员，办理本社区事务。")),
     RoleSpec("community_head", "社区负责人", "Community head", "community",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
@@ -274,14 +277,16 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
               RegistryPerm.IMPORT, RegistryPerm.STATISTICS, RegistryPerm.HANDLE_RIGHTS, *_CATALOG_MANAGE,
               *_CASE_LEAD, *_FACILITY_DESK, FacilitiesPerm.IMPORT, *_WORKFORCE_DESK,
               WorkforcePerm.TRAIN, *_ORG_DESK, OrganizationsPerm.APPROVE_CHARITY, *_VOLUNTEER_LEAD,
-              *_CARE_LEAD, *_EMERGENCY_DESK, *_PARTICIPATION_LEAD, IndicatorPerm.VIEW),
+              *_CARE_LEAD, *_EMERGENCY_DESK, *_PARTICIPATION_LEAD, IndicatorPerm.VIEW,
+              IndicatorPerm.ASSESS),
              description=_("村(社区)书记、主任，统筹本社区工作。")),
     RoleSpec("township_staff", "镇(街道)工作人员", "Township staff", "township",
              (*_STAFF_BASE, TerritoryPerm.MANAGE_GRIDS, AccountsPerm.VIEW_USERS, RegistryPerm.VIEW,
               RegistryPerm.EXPORT, RegistryPerm.STATISTICS, *_CATALOG_MANAGE, *_CASE_LEAD,
               *_FACILITY_LEAD, *_WORKFORCE_LEAD, *_ORG_LEAD, *_VOLUNTEER_LEAD, *_CARE_LEAD,
               *_EMERGENCY_LEAD, ParticipationPerm.VIEW, ParticipationPerm.MODERATE,
-              ParticipationPerm.STATISTICS, IndicatorPerm.VIEW, IndicatorPerm.PROJECTS, IndicatorPerm.COMMAND),
+              ParticipationPerm.STATISTICS, IndicatorPerm.VIEW, IndicatorPerm.PROJECTS, IndicatorPerm.COMMAND,
+              IndicatorPerm.ASSESS),
              description=_("镇(街道)工作人员，指导辖区内村(社区)。")),
     RoleSpec("county_official", "县(市、区)民政干部", "County official", "county",
              (*_STAFF_BASE, AccountsPerm.VIEW_USERS, RegistryPerm.STATISTICS, *_CATALOG_MANAGE,

@@ -1,4 +1,4 @@
-"""Console items from the plan's indicators and work projects.
+"""Console items from the plan's indicators, work projects and the six standards.
 
 - The binding indicators of the user's own places that lag behind the straight line to their target,
   raised to the level responsible for them (a county's to the county, a community's to the
@@ -6,6 +6,8 @@
   last year is evaluated in the year after it).
 - Work projects: overdue milestones in the user's jurisdiction, milestones escalated to the user's
   level, and overdue milestones the user's unit answers for.
+- The six standards: assessments waiting for the user's review, and those returned to the user's
+  community for more evidence.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shequ.core.console import AttentionItem
 from shequ.core.text import enumerate_items
 from shequ.indicators.permissions import IndicatorPerm
 from shequ.indicators.queries import projects as project_queries
+from shequ.indicators.queries import standards as standards_queries
 from shequ.indicators.queries.values import Card, cards
 from shequ.territory.models import Region
 
@@ -27,7 +30,7 @@ from shequ.territory.models import Region
 def attention_items(user: Any) -> list[AttentionItem]:
     if getattr(user, "is_resident", False):
         return []
-    return [*_lagging_indicators(user), *_project_items(user)]
+    return [*_lagging_indicators(user), *_project_items(user), *_standards_items(user)]
 
 
 def _lagging(region: Region) -> tuple[int, list[Card]]:
@@ -92,6 +95,34 @@ def _project_items(user: Any) -> list[AttentionItem]:
                 title=_("本单位负责的逾期项目节点"),
                 count=own,
                 url=reverse("indicators:my_milestones"),
+                level="danger",
+            )
+        )
+    return items
+
+
+def _standards_items(user: Any) -> list[AttentionItem]:
+    if not user.has_permission(IndicatorPerm.ASSESS):
+        return []
+    items: list[AttentionItem] = []
+    url = reverse("indicators:standards")
+    waiting = standards_queries.waiting_for_review(user).count()
+    if waiting:
+        items.append(
+            AttentionItem(
+                title=_("待审核的六个规范评定"),
+                count=waiting,
+                url=f"{url}?status=submitted",
+                level="warning",
+            )
+        )
+    returned = standards_queries.returned_to(user).count()
+    if returned:
+        items.append(
+            AttentionItem(
+                title=_("被退回补充的六个规范评定"),
+                count=returned,
+                url=f"{url}?status=returned",
                 level="danger",
             )
         )

@@ -274,6 +274,13 @@ NAV_ITEMS: list[tuple[Any, str, str, str | None, str]] = [
         "/indicators/command/",
     ),
     (
+        _("六个规范"),
+        "indicators:standards",
+        "clipboard-check",
+        "indicators.assess",
+        "/indicators/standards/",
+    ),
+    (
         _("村(居)务公开"),
         "participation:disclosure_list",
         "megaphone",

@@ -2,5 +2,6 @@
 module per area of the indicators app, merged here."""
 
 from shequ.indicators.tests.url_params_projects import PROVIDERS as _PROJECTS
+from shequ.indicators.tests.url_params_standards import PROVIDERS as _STANDARDS
 
-PROVIDERS = {**_PROJECTS}
+PROVIDERS = {**_PROJECTS, **_STANDARDS}

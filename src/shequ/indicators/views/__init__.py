@@ -2,11 +2,12 @@
 
 from django.urls import URLPattern
 
-from shequ.indicators.views import command, dashboard, projects
+from shequ.indicators.views import command, dashboard, projects, standards
 
 app_name = "indicators"
 urlpatterns: list[URLPattern] = [
     *dashboard.urlpatterns,
     *projects.urlpatterns,
     *command.urlpatterns,
+    *standards.urlpatterns,
 ]

@@ -86,6 +86,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             and user.jurisdiction(Perm.REBUILD).covers_path(region.path),
             "can_command": user.has_permission(Perm.COMMAND)
             and user.jurisdiction(Perm.COMMAND).covers_path(region.path),
+            "can_assess": user.has_permission(Perm.ASSESS)
+            and user.jurisdiction(Perm.ASSESS).covers_path(region.path),
         },
     )
 
