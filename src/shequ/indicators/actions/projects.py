@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from shequ.accounts.models import HandlingUnit, RoleAssignment, User
 from shequ.accounts.queries import holders
 from shequ.core import audit, calendar, notifications
+from shequ.core.fielderrors import FieldErrors, clean_text, required_date
 from shequ.core.scoping import require_place
 from shequ.core.workflow import Transition, Workflow
 from shequ.indicators.definitions import BY_CODE
@@ -102,43 +103,6 @@ PROJECT_WORKFLOW = Workflow(
 # --- Checking input --------------------------------------------------------------------------------
 
 
-class _Errors:
-    """The problems of every field, so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.found.setdefault(name, []).append(message)
-
-    def check(self, name: str, fn: Any, *args: Any) -> Any:
-        try:
-            return fn(*args)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.add(name, message)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.found:
-            raise ValidationError(self.found)
-
-
-def _text(values: Mapping[str, Any], name: str, limit: int) -> str:
-    return str(values.get(name) or "").strip()[:limit]
-
-
-def _date(value: Any, label: str) -> date:
-    if value in (None, ""):
-        raise ValidationError(_("请填写%(label)s。") % {"label": label})
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise ValidationError(_("%(label)s应为日期，例如 2026-03-01。") % {"label": label}) from exc
-
-
 def _unit(value: Any, region: Region, label: str) -> HandlingUnit:
     if value is None or value == "":
         raise ValidationError(_("请选择%(label)s。") % {"label": label})
@@ -152,11 +116,11 @@ def _unit(value: Any, region: Region, label: str) -> HandlingUnit:
 
 
 def _clean_project(values: Mapping[str, Any], *, region: Region) -> dict[str, Any]:
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned: dict[str, Any] = {
-        "title": _text(values, "title", 150),
-        "plan_task": _text(values, "plan_task", 300),
-        "indicator": _text(values, "indicator", 48),
+        "title": clean_text(values, "title", 150),
+        "plan_task": clean_text(values, "plan_task", 300),
+        "indicator": clean_text(values, "indicator", 48),
         "description": str(values.get("description") or "").strip()[:8000],
     }
     if not cleaned["title"]:
@@ -165,8 +129,8 @@ def _clean_project(values: Mapping[str, Any], *, region: Region) -> dict[str, An
         errors.add("plan_task", _("请填写项目落实的规划任务（章节或条目）。"))
     if cleaned["indicator"] and cleaned["indicator"] not in BY_CODE:
         errors.add("indicator", _("关联指标不正确。"))
-    starts = errors.check("starts_on", _date, values.get("starts_on"), _("开始日期"))
-    ends = errors.check("ends_on", _date, values.get("ends_on"), _("完成期限"))
+    starts = errors.check("starts_on", required_date, values.get("starts_on"), _("开始日期"))
+    ends = errors.check("ends_on", required_date, values.get("ends_on"), _("完成期限"))
     if starts and ends and ends < starts:
         errors.add("ends_on", _("完成期限不能早于开始日期。"))
     cleaned["starts_on"], cleaned["ends_on"] = starts, ends
@@ -287,11 +251,11 @@ def _person(value: Any, region: Region) -> User | None:
 
 
 def _clean_milestone(values: Mapping[str, Any], *, project: WorkProject) -> dict[str, Any]:
-    errors = _Errors()
-    cleaned: dict[str, Any] = {"title": _text(values, "title", 150)}
+    errors = FieldErrors()
+    cleaned: dict[str, Any] = {"title": clean_text(values, "title", 150)}
     if not cleaned["title"]:
         errors.add("title", _("请填写节点名称。"))
-    due = errors.check("due_on", _date, values.get("due_on"), _("完成期限"))
+    due = errors.check("due_on", required_date, values.get("due_on"), _("完成期限"))
     if due and not (project.starts_on <= due <= project.ends_on):
         errors.add(
             "due_on",
@@ -418,8 +382,8 @@ def report_progress(
     the milestone on its date: a milestone is completed only this way."""
     if by is None or not may_report(by, milestone):
         raise PermissionDenied(_("只有责任单位的工作人员、责任人和项目管理人员可以报告进展。"))
-    errors = _Errors()
-    day = errors.check("reported_on", _date, reported_on, _("报告日期"))
+    errors = FieldErrors()
+    day = errors.check("reported_on", required_date, reported_on, _("报告日期"))
     project = milestone.project
     if day and day > calendar.localdate():
         errors.add("reported_on", _("报告日期不能晚于今天。"))

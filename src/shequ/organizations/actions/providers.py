@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from shequ.accounts.models import HandlingUnit
 from shequ.cases.models import Case, CaseKind
 from shequ.core import audit
+from shequ.core.fielderrors import FieldErrors
 from shequ.core.scoping import require_place, scope_q
 from shequ.core.validators import validate_phone, validate_uscc
 from shequ.organizations.models import (
@@ -103,31 +104,6 @@ def _date(value: Any, field: str, label: str, *, required: bool = False) -> date
     if value < EARLIEST or value > timezone.localdate() + timedelta(days=3660):
         raise ValidationError({field: _("%(label)s不合常理，请检查。") % {"label": label}})
     return value
-
-
-class Errors:
-    """Collects the first problems of each field, so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.found.setdefault(field, []).append(message)
-
-    def check(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, messages in exc.message_dict.items():
-                    self.found.setdefault(field, []).extend(messages)
-            else:
-                self.found.setdefault("__all__", []).extend(exc.messages)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.found:
-            raise ValidationError(self.found)
 
 
 # --- Providers ------------------------------------------------------------------------------------
@@ -215,7 +191,7 @@ def clean_provider(
     values: Mapping[str, Any], *, by: Any, region: Region, provider: Provider | None = None
 ) -> dict[str, Any]:
     """Every field of a provider checked together (``values`` as typed; texts are fine)."""
-    errors = Errors()
+    errors = FieldErrors()
     kind = values.get("kind") or (provider.kind if provider else "")
     if kind not in ProviderKind.values:
         errors.add("kind", _("请选择服务类型。"))
@@ -230,11 +206,11 @@ def clean_provider(
     }
     if not cleaned["name"]:
         errors.add("name", _("请填写服务主体名称。"))
-    cleaned["uscc"] = errors.check(
+    cleaned["uscc"] = errors.absorb(
         _clean_uscc, values.get("uscc"), provider.pk if provider else None, by
     )
     if "contact_phone" in values:
-        cleaned["contact_phone"] = errors.check(clean_phone, values.get("contact_phone")) or ""
+        cleaned["contact_phone"] = errors.absorb(clean_phone, values.get("contact_phone")) or ""
     unit = values.get("handling_unit")
     if unit is not None and not isinstance(unit, HandlingUnit):
         unit = HandlingUnit.objects.filter(pk=unit).first() if str(unit).isdigit() else None
@@ -267,7 +243,7 @@ def clean_provider(
         errors.add("social_organization", _("社会组织不在您的管辖范围内。"))
     cleaned["social_organization"] = org
     red = bool(values.get("is_red_property"))
-    since = errors.check(
+    since = errors.absorb(
         _date, values.get("red_property_since"), "red_property_since", _("红色物业认定日期")
     )
     if red and kind != ProviderKind.PROPERTY:
@@ -457,13 +433,13 @@ def set_estate_management(
     """Who manages ``estate`` from ``started_on``. The open row, if any, ends the day before; the new
     start must come after the open row's start."""
     require_estate(by, estate)
-    errors = Errors()
+    errors = FieldErrors()
     if mode not in ManagementMode.values:
         errors.add("mode", _("请选择管理方式。"))
-    start = errors.check(_date, started_on, "started_on", _("开始日期"), required=True)
-    contract = errors.check(_date, contract_ends_on, "contract_ends_on", _("合同到期日"))
+    start = errors.absorb(_date, started_on, "started_on", _("开始日期"), required=True)
+    contract = errors.absorb(_date, contract_ends_on, "contract_ends_on", _("合同到期日"))
     if mode in ManagementMode.values:
-        provider = errors.check(_clean_management_provider, mode, provider)
+        provider = errors.absorb(_clean_management_provider, mode, provider)
     if start and contract and contract <= start:
         errors.add("contract_ends_on", _("合同到期日应晚于开始日期。"))
     errors.raise_if_any()
@@ -563,19 +539,19 @@ def _count(value: Any, field: str, label: str) -> int | None:
 
 
 def clean_committee(values: Mapping[str, Any]) -> dict[str, Any]:
-    errors = Errors()
+    errors = FieldErrors()
     kind = values.get("kind")
     if kind not in CommitteeKind.values:
         errors.add("kind", _("请选择业委会或物管会。"))
     status = values.get("status") or CommitteeStatus.ACTIVE
     if status not in CommitteeStatus.values:
         errors.add("status", _("请选择状态。"))
-    established = errors.check(
+    established = errors.absorb(
         _date, values.get("established_on"), "established_on", _("成立日期"), required=True
     )
-    term_ends = errors.check(_date, values.get("term_ends_on"), "term_ends_on", _("任期届满日"))
-    members = errors.check(_count, values.get("members"), "members", _("委员人数"))
-    party = errors.check(_count, values.get("party_members"), "party_members", _("党员人数"))
+    term_ends = errors.absorb(_date, values.get("term_ends_on"), "term_ends_on", _("任期届满日"))
+    members = errors.absorb(_count, values.get("members"), "members", _("委员人数"))
+    party = errors.absorb(_count, values.get("party_members"), "party_members", _("党员人数"))
     if established and established > timezone.localdate():
         errors.add("established_on", _("成立日期不能晚于今天。"))
     if established and term_ends and term_ends <= established:
@@ -739,9 +715,9 @@ def record_credit_event(
 ) -> CreditEvent:
     """Record a sanction (行政处罚、通报批评) or a commendation (表彰奖励) of ``provider``."""
     require_place(by, OrganizationsPerm.MANAGE_CREDIT, provider.region.path, _refusal())
-    errors = Errors()
-    cleaned_points = errors.check(clean_points, kind, points)
-    day = errors.check(_date, occurred_on, "occurred_on", _("发生日期"), required=True)
+    errors = FieldErrors()
+    cleaned_points = errors.absorb(clean_points, kind, points)
+    day = errors.absorb(_date, occurred_on, "occurred_on", _("发生日期"), required=True)
     if day is not None and day > timezone.localdate():
         errors.add("occurred_on", _("发生日期不能晚于今天。"))
     document = str(document or "").strip()[:80]

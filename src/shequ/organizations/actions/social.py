@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import audit
+from shequ.core.fielderrors import FieldErrors, clean_text, optional_date, required_date
 from shequ.core.scoping import require_place
 from shequ.core.validators import validate_phone, validate_uscc
 from shequ.core.workflow import Transition, Workflow
@@ -132,50 +133,6 @@ PROJECT_WORKFLOW = Workflow(
 # --- Checking ---------------------------------------------------------------------------------------
 
 
-class _Errors:
-    """Collects the first problems of every field, so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.found.setdefault(field, []).append(message)
-
-    def check(self, field: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.add(field, message)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.found:
-            raise ValidationError(self.found)
-
-
-def _text(values: Mapping[str, Any], name: str, limit: int) -> str:
-    return str(values.get(name) or "").strip()[:limit]
-
-
-def _date(value: Any, label: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise ValidationError(_("%(label)s应为日期，例如 2026-03-01。") % {"label": label}) from exc
-
-
-def _required_date(value: Any, label: str) -> date:
-    found = _date(value, label)
-    if found is None:
-        raise ValidationError(_("请填写%(label)s。") % {"label": label})
-    return found
-
-
 def _not_future(day: date | None, label: str) -> date | None:
     if day is not None and day > timezone.localdate():
         raise ValidationError(_("%(label)s不能晚于今天。") % {"label": label})
@@ -214,12 +171,12 @@ def _township_of(region: Region) -> Region:
 
 
 def _clean_org(values: Mapping[str, Any], *, current: SocialOrganization | None) -> dict[str, Any]:
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned: dict[str, Any] = {
-        "name": _text(values, "name", 120),
-        "leader_name": _text(values, "leader_name", 60),
+        "name": clean_text(values, "name", 120),
+        "leader_name": clean_text(values, "leader_name", 60),
         "services": str(values.get("services") or "").strip()[:4000],
-        "filing_number": _text(values, "filing_number", 40),
+        "filing_number": clean_text(values, "filing_number", 40),
     }
     if not cleaned["name"]:
         errors.add("name", _("请填写组织名称。"))
@@ -262,7 +219,7 @@ def _clean_org(values: Mapping[str, Any], *, current: SocialOrganization | None)
                 errors.add(
                     "uscc", _("备案的社会组织没有统一社会信用代码；已登记的请选择“民政登记”。")
                 )
-    founded = errors.check("founded_on", _date, values.get("founded_on"), _("成立日期"))
+    founded = errors.check("founded_on", optional_date, values.get("founded_on"), _("成立日期"))
     cleaned["founded_on"] = errors.check("founded_on", _not_future, founded, _("成立日期"))
     phone = str(values.get("contact_phone") or "").strip()
     cleaned["contact_phone"] = errors.check("contact_phone", validate_phone, phone) if phone else ""
@@ -364,7 +321,11 @@ def designate_brand(
 ) -> SocialOrganization:
     """Designate a 品牌社会组织 from ``since`` (today when not given)."""
     require_place(by, EDIT, organization.region.path, _refusal())
-    day = _not_future(_date(since, _("认定日期")), _("认定日期")) if since else timezone.localdate()
+    day = (
+        _not_future(optional_date(since, _("认定日期")), _("认定日期"))
+        if since
+        else timezone.localdate()
+    )
     if organization.status != OrgStatus.ACTIVE:
         raise ValidationError(_("只有正常活动的社会组织可以认定为品牌社会组织。"))
     if organization.founded_on and day and day < organization.founded_on:
@@ -434,13 +395,13 @@ def record_activity(
 ) -> OrgActivity:
     """An activity the organisation held in a community of its township (or its own community)."""
     require_place(by, EDIT, organization.region.path, _refusal())
-    errors = _Errors()
+    errors = FieldErrors()
     if organization.status == OrgStatus.DISSOLVED:
         raise ValidationError(_("该社会组织已注销，不能再登记活动。"))
-    title = _text(values, "title", 120)
+    title = clean_text(values, "title", 120)
     if not title:
         errors.add("title", _("请填写活动名称。"))
-    held = errors.check("held_on", _required_date, values.get("held_on"), _("活动日期"))
+    held = errors.check("held_on", required_date, values.get("held_on"), _("活动日期"))
     held = errors.check("held_on", _not_future, held, _("活动日期"))
     if held and organization.founded_on and held < organization.founded_on:
         errors.add("held_on", _("活动日期不能早于组织成立日期。"))
@@ -505,11 +466,11 @@ def register_site(
     if kind not in SiteKind.values:
         raise ValidationError({"kind": _("请选择类型：社工站或社工室。")})
     require_place(by, EDIT, region.path, _refusal())
-    errors = _Errors()
+    errors = FieldErrors()
     name = (name or "").strip()[:120]
     if not name:
         errors.add("name", _("请填写名称。"))
-    opened = errors.check("opened_on", _date, opened_on, _("建成日期"))
+    opened = errors.check("opened_on", optional_date, opened_on, _("建成日期"))
     errors.check("opened_on", _not_future, opened, _("建成日期"))
     errors.check("operator", _operator_ok, operator, by, region)
     if SocialWorkSite.objects.filter(region=region, kind=kind, is_active=True).exists():
@@ -545,11 +506,11 @@ def update_site(
 ) -> SocialWorkSite:
     """Correct a site's name, operator, opening date and services (its place and kind stay)."""
     require_place(by, EDIT, site.region.path, _refusal())
-    errors = _Errors()
+    errors = FieldErrors()
     name = (name or "").strip()[:120]
     if not name:
         errors.add("name", _("请填写名称。"))
-    opened = errors.check("opened_on", _date, opened_on, _("建成日期"))
+    opened = errors.check("opened_on", optional_date, opened_on, _("建成日期"))
     errors.check("opened_on", _not_future, opened, _("建成日期"))
     if operator is not None and operator.pk != site.operator_id:
         errors.check("operator", _operator_ok, operator, by, site.region)
@@ -624,11 +585,11 @@ def add_site_staff(
     """A person on post at a site: a community worker of the site's township, or a named person of
     the operator with a qualification level."""
     require_place(by, EDIT, site.region.path, _refusal())
-    errors = _Errors()
+    errors = FieldErrors()
     if not site.is_active:
         raise ValidationError(_("该站(室)已停止运行，不能再添加人员。"))
-    started = errors.check("started_on", _required_date, started_on, _("到岗日期"))
-    ended = errors.check("ended_on", _date, ended_on, _("离岗日期"))
+    started = errors.check("started_on", required_date, started_on, _("到岗日期"))
+    ended = errors.check("ended_on", optional_date, ended_on, _("离岗日期"))
     if started and ended and ended < started:
         errors.add("ended_on", _("离岗日期不能早于到岗日期。"))
     if qualification and qualification not in QualificationLevel.values:
@@ -670,7 +631,7 @@ def add_site_staff(
 @transaction.atomic
 def end_site_staff(*, staff: SiteStaff, by: Any, ended_on: Any) -> SiteStaff:
     require_place(by, EDIT, staff.site.region.path, _refusal())
-    day = _required_date(ended_on, _("离岗日期"))
+    day = required_date(ended_on, _("离岗日期"))
     if day < staff.started_on:
         raise ValidationError({"ended_on": _("离岗日期不能早于到岗日期。")})
     if day > timezone.localdate():
@@ -708,10 +669,10 @@ def _clean_project(
     communities: Iterable[Region],
     by: Any,
 ) -> dict[str, Any]:
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned: dict[str, Any] = {
-        "title": _text(values, "title", 150),
-        "buyer": _text(values, "buyer", 120),
+        "title": clean_text(values, "title", 150),
+        "buyer": clean_text(values, "buyer", 120),
         "deliverables": str(values.get("deliverables") or "").strip()[:8000],
     }
     if not cleaned["title"]:
@@ -722,8 +683,8 @@ def _clean_project(
         "kind", _choice, values.get("kind"), ProjectKind, _("请选择项目类型。")
     )
     cleaned["budget"] = errors.check("budget", _budget, values.get("budget"))
-    starts = errors.check("starts_on", _required_date, values.get("starts_on"), _("开始日期"))
-    ends = errors.check("ends_on", _required_date, values.get("ends_on"), _("结束日期"))
+    starts = errors.check("starts_on", required_date, values.get("starts_on"), _("开始日期"))
+    ends = errors.check("ends_on", required_date, values.get("ends_on"), _("结束日期"))
     if starts and ends and ends < starts:
         errors.add("ends_on", _("结束日期不能早于开始日期。"))
     cleaned["starts_on"], cleaned["ends_on"] = starts, ends
@@ -865,11 +826,11 @@ def add_milestone(
     *, project: ServiceProject, by: Any, title: str, due_on: Any, deliverable: str = ""
 ) -> ProjectMilestone:
     require_place(by, PROJECTS, project.region.path, _refusal())
-    errors = _Errors()
+    errors = FieldErrors()
     title = (title or "").strip()[:120]
     if not title:
         errors.add("title", _("请填写节点名称。"))
-    due = errors.check("due_on", _required_date, due_on, _("计划完成日期"))
+    due = errors.check("due_on", required_date, due_on, _("计划完成日期"))
     if due and not (project.starts_on <= due <= project.ends_on):
         errors.add(
             "due_on",
@@ -892,7 +853,7 @@ def complete_milestone(
 ) -> ProjectMilestone:
     project = milestone.project
     require_place(by, PROJECTS, project.region.path, _refusal())
-    day = _required_date(done_on, _("实际完成日期"))
+    day = required_date(done_on, _("实际完成日期"))
     if day < project.starts_on:
         raise ValidationError(
             {
