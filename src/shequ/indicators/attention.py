@@ -66,64 +66,49 @@ def _lagging_indicators(user: Any) -> list[AttentionItem]:
     return items
 
 
+def _counted(*found: tuple[str, int, str, str]) -> list[AttentionItem]:
+    """An item for each (title, count, url, level) whose count is not zero."""
+    return [
+        AttentionItem(title=title, count=count, url=url, level=level)
+        for title, count, url, level in found
+        if count
+    ]
+
+
 def _project_items(user: Any) -> list[AttentionItem]:
-    items: list[AttentionItem] = []
-    escalated = project_queries.escalated_to(user)
-    if escalated:
-        items.append(
-            AttentionItem(
-                title=_("上报到本级督办的逾期项目节点"),
-                count=escalated,
-                url=f"{reverse('indicators:project_list')}?overdue=on",
-                level="danger",
-            )
-        )
-    overdue = project_queries.overdue_in_subtree(user)
-    if overdue:
-        items.append(
-            AttentionItem(
-                title=_("辖区内逾期未完成的项目节点"),
-                count=overdue,
-                url=f"{reverse('indicators:project_list')}?overdue=on",
-                level="warning",
-            )
-        )
-    own = project_queries.overdue_for_units(user)
-    if own:
-        items.append(
-            AttentionItem(
-                title=_("本单位负责的逾期项目节点"),
-                count=own,
-                url=reverse("indicators:my_milestones"),
-                level="danger",
-            )
-        )
-    return items
+    overdue = f"{reverse('indicators:project_list')}?overdue=on"
+    return _counted(
+        (_("上报到本级督办的逾期项目节点"), project_queries.escalated_to(user), overdue, "danger"),
+        (
+            _("辖区内逾期未完成的项目节点"),
+            project_queries.overdue_in_subtree(user),
+            overdue,
+            "warning",
+        ),
+        (
+            _("本单位负责的逾期项目节点"),
+            project_queries.overdue_for_units(user),
+            reverse("indicators:my_milestones"),
+            "danger",
+        ),
+    )
 
 
 def _standards_items(user: Any) -> list[AttentionItem]:
     if not user.has_permission(IndicatorPerm.ASSESS):
         return []
-    items: list[AttentionItem] = []
     url = reverse("indicators:standards")
-    waiting = standards_queries.waiting_for_review(user).count()
-    if waiting:
-        items.append(
-            AttentionItem(
-                title=_("待审核的六个规范评定"),
-                count=waiting,
-                url=f"{url}?status=submitted",
-                level="warning",
-            )
-        )
-    returned = standards_queries.returned_to(user).count()
-    if returned:
-        items.append(
-            AttentionItem(
-                title=_("被退回补充的六个规范评定"),
-                count=returned,
-                url=f"{url}?status=returned",
-                level="danger",
-            )
-        )
-    return items
+    return _counted(
+        (
+            _("待审核的六个规范评定"),
+            standards_queries.waiting_for_review(user).count(),
+            f"{url}?status=submitted",
+            "warning",
+        ),
+        (
+            _("被退回补充的六个规范评定"),
+            standards_queries.returned_to(user).count(),
+            f"{url}?status=returned",
+            "danger",
+        ),
+    )
