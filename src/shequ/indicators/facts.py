@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shequ.care.models.bookings import BookableKind, BookableService, ServiceSlot
 from shequ.care.models.homeservices import DELIVERED_STATUSES, HomeServiceOrder
@@ -28,6 +28,7 @@ from shequ.core import calendar
 from shequ.facilities.models import SERVING_STATUSES as FACILITY_SERVING
 from shequ.facilities.models import Facility, FacilityCategory
 from shequ.facilities.queries import with_area_inputs
+from shequ.indicators.reasons import Reason, reason
 from shequ.organizations.linkage import Period, evaluate
 from shequ.participation.queries.meetings import covered_communities
 from shequ.registry.models import Resident
@@ -44,14 +45,14 @@ ZERO = Decimal(0)
 class Fact:
     numerator: Decimal
     denominator: Decimal | None
-    missing: tuple[str, ...] = ()
+    missing: tuple[Reason, ...] = ()
 
     @property
     def is_complete(self) -> bool:
         return not self.missing
 
 
-def gap(*reasons: str) -> Fact:
+def gap(*reasons: Reason) -> Fact:
     return Fact(ZERO, None, tuple(reasons))
 
 
@@ -117,9 +118,9 @@ def commercial_service_area_ratio(scope: Scope) -> Facts:
         missing = []
         total = row.total_floor_area_m2  # type: ignore[attr-defined]
         if total is None or total <= 0:
-            missing.append(_("未填报%(year)s年社区总建筑面积") % {"year": scope.year})
+            missing.append(reason(gettext_noop("未填报%(year)s年社区总建筑面积"), year=scope.year))
         if row.unmeasured_service:  # type: ignore[attr-defined]
-            missing.append(_("有社区综合服务设施未填建筑面积"))
+            missing.append(reason(gettext_noop("有社区综合服务设施未填建筑面积")))
         if missing:
             facts[row.pk] = gap(*missing)
             continue
@@ -133,9 +134,9 @@ def service_area_per_100_households(scope: Scope) -> Facts:
     for row in _area_rows(scope):
         missing = []
         if not row.household_count:  # type: ignore[attr-defined]
-            missing.append(_("没有登记在册的居民户"))
+            missing.append(reason(gettext_noop("没有登记在册的居民户")))
         if row.unmeasured_service:  # type: ignore[attr-defined]
-            missing.append(_("有社区综合服务设施未填建筑面积"))
+            missing.append(reason(gettext_noop("有社区综合服务设施未填建筑面积")))
         if missing:
             facts[row.pk] = gap(*missing)
             continue
@@ -151,11 +152,11 @@ def resident_activity_area_ratio(scope: Scope) -> Facts:
     for row in _area_rows(scope):
         missing = []
         if row.unmeasured_service:  # type: ignore[attr-defined]
-            missing.append(_("有社区综合服务设施未填建筑面积"))
+            missing.append(reason(gettext_noop("有社区综合服务设施未填建筑面积")))
         elif not row.service_floor_area:  # type: ignore[attr-defined]
-            missing.append(_("没有在用的社区综合服务设施"))
+            missing.append(reason(gettext_noop("没有在用的社区综合服务设施")))
         if row.unmeasured_activity:  # type: ignore[attr-defined]
-            missing.append(_("有社区综合服务设施未填居民活动用房面积"))
+            missing.append(reason(gettext_noop("有社区综合服务设施未填居民活动用房面积")))
         if missing:
             facts[row.pk] = gap(*missing)
             continue
@@ -269,7 +270,7 @@ def home_service_elderly_share(scope: Scope) -> Facts:
         facts[pk] = (
             Fact(Decimal(served), Decimal(elderly))
             if elderly
-            else gap(_("没有登记在册的居家老年人"))
+            else gap(reason(gettext_noop("没有登记在册的居家老年人")))
         )
     return facts
 
@@ -311,7 +312,9 @@ def party_member_checkin_coverage(scope: Scope) -> Facts:
     for pk in scope.communities:
         members, checked = counted.get(pk, (0, 0))
         facts[pk] = (
-            Fact(Decimal(checked), Decimal(members)) if members else gap(_("没有在册的在职党员"))
+            Fact(Decimal(checked), Decimal(members))
+            if members
+            else gap(reason(gettext_noop("没有在册的在职党员")))
         )
     return facts
 

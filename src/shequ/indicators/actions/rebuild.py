@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shequ.core import audit, calendar
 from shequ.core.scoping import require_place
@@ -30,6 +31,7 @@ from shequ.indicators.definitions import INDICATORS, Indicator
 from shequ.indicators.facts import FACTS, Fact, Scope
 from shequ.indicators.models import IndicatorValue, RebuildRun
 from shequ.indicators.permissions import IndicatorPerm
+from shequ.indicators.reasons import Reason, from_stored, reason, stored
 from shequ.territory.models import Level, Region
 from shequ.workforce.models import UrbanPopulation
 
@@ -65,7 +67,7 @@ def _base_rows(
             value=None if fact.missing else figure(indicator, fact.numerator, fact.denominator),
             units=0 if fact.missing else 1,
             missing_units=1 if fact.missing else 0,
-            missing=list(fact.missing),
+            missing=[stored(found) for found in fact.missing],
             computed_at=at,
         )
         for pk, fact in facts.items()
@@ -79,7 +81,7 @@ class _Sum:
     has_denominator: bool = False
     units: int = 0
     missing_units: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[Reason] = field(default_factory=Counter)
 
 
 def _prefixes(path: str) -> Iterable[str]:
@@ -101,7 +103,7 @@ def _sums(indicator: Indicator, year: int, upper: dict[str, Region]) -> dict[str
             total = sums[prefix]
             if missing:
                 total.missing_units += 1
-                total.reasons.update(missing)
+                total.reasons.update(from_stored(item) for item in missing)
                 continue
             total.units += 1
             total.numerator += numerator
@@ -136,10 +138,7 @@ def _upper_rows(
     rows = []
     for path, region in shown.items():
         total = sums.get(path, _Sum())
-        reasons = [
-            _("%(reason)s（%(count)s个单位）") % {"reason": reason, "count": count}
-            for reason, count in total.reasons.most_common(MAX_REASONS)
-        ]
+        reasons = [stored(found, count) for found, count in total.reasons.most_common(MAX_REASONS)]
         denominator: Decimal | None = total.denominator if total.has_denominator else None
         if indicator.code == "community_workers_per_10k_urban":
             people = population.get(region.pk)
@@ -147,7 +146,13 @@ def _upper_rows(
             if people is None:
                 reasons.insert(
                     0,
-                    _("缺少%(place)s%(year)s年城镇常住人口") % {"place": region.name, "year": year},
+                    stored(
+                        reason(
+                            gettext_noop("缺少%(place)s%(year)s年城镇常住人口"),
+                            place=region.name,
+                            year=year,
+                        )
+                    ),
                 )
         value = figure(indicator, total.numerator, denominator)
         if not indicator.is_count and total.units == 0:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.indicators.definitions import CODES
+from shequ.indicators.reasons import shown
 from shequ.territory.models import Region
 
 
@@ -96,6 +97,11 @@ class IndicatorValue(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.missing_units == 0
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why data is missing, in the active language."""
+        return [shown(item) for item in self.missing]
 
 
 class RebuildRun(models.Model):

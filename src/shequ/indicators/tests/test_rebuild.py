@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from shequ.core import calendar
 from shequ.facilities import actions as facilities
@@ -92,7 +93,7 @@ def test_area_indicators_are_ratios_of_sums_and_missing_data_is_named(world: Wor
     # The county's other communities have no floor area entered: counted as missing, and named.
     assert county.units == 2
     assert county.missing_units >= 1
-    assert any(str(year()) in reason and "社区总建筑面积" in reason for reason in county.missing)
+    assert any(str(year()) in reason and "社区总建筑面积" in reason for reason in county.reasons)
     village = IndicatorValue.objects.get(
         region__code=VILLAGE, indicator="commercial_service_area_ratio", year=year()
     )
@@ -155,7 +156,7 @@ def test_workers_per_10k_only_at_county_and_city_with_the_population_named_when_
     assert county.value == Decimal("1.50")  # 3 × 10000 / 20000
     city = value(HOME["city"], "community_workers_per_10k_urban")
     assert city.value is None
-    assert any("城镇常住人口" in reason for reason in city.missing)
+    assert any("城镇常住人口" in reason for reason in city.reasons)
     assert not IndicatorValue.objects.filter(
         indicator="community_workers_per_10k_urban", region__level="township"
     ).exists()
@@ -192,3 +193,18 @@ def test_the_nightly_job_rebuilds_the_running_year_and_can_run_twice(world: Worl
     second = rebuild_indicators()
     assert first["years"] == second["years"] and year() in first["years"]
     assert snapshot() == rows
+
+
+def test_missing_data_is_named_in_the_readers_language_whoever_rebuilt(world: World) -> None:
+    """The reasons are stored untranslated: a rebuild run in English shows Chinese to a Chinese
+    reader and English to an English one."""
+    with translation.override("en"):
+        rebuild(year())
+    county = IndicatorValue.objects.get(
+        indicator="commercial_service_area_ratio", region=world.regions[HOME["county"]], year=year()
+    )
+    with translation.override("zh-hans"):
+        assert any("社区总建筑面积" in reason for reason in county.reasons), county.reasons
+    with translation.override("en"):
+        assert any("floor area" in reason.lower() for reason in county.reasons), county.reasons
+        assert not any("社区" in reason for reason in county.reasons), county.reasons
