@@ -47,10 +47,10 @@ class EvaluationForm(StyledForm):
             self.fields[name].widget.attrs["class"] = "form-check-input"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("kind") == Kind.SPECIAL and not data.get("sections"):
-            if "sections" not in self.errors:
-                self.add_error("sections", _("专项评估请至少选择一项评估内容。"))
+        data = super().clean() or self.cleaned_data
+        special = data.get("kind") == Kind.SPECIAL
+        if special and not data.get("sections") and "sections" not in self.errors:
+            self.add_error("sections", _("专项评估请至少选择一项评估内容。"))
         return data
 
     def choice(self) -> Choice:

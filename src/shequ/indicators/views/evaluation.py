@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -85,9 +86,12 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
     form = EvaluationForm(request.GET or None)
     choice = form.choice()
     if not choice.ready:
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, error)
+                messages.error(
+                    request, _("%(field)s：%(error)s") % {"field": label, "error": error}
+                )
         return redirect(f"{reverse('indicators:evaluation')}?{request.GET.urlencode()}")
     report = queries.evaluation_report(
         user, region, choice.year, kind=choice.kind, sections=choice.sections
