@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from shequ.indicators.views import command, dashboard, projects, standards
+from shequ.indicators.views import command, dashboard, evaluation, projects, standards
 
 app_name = "indicators"
 urlpatterns: list[URLPattern] = [
@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     *projects.urlpatterns,
     *command.urlpatterns,
     *standards.urlpatterns,
+    *evaluation.urlpatterns,
 ]
