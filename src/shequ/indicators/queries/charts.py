@@ -28,32 +28,44 @@ def _number(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
+def trends(region: Region, indicators: list[Indicator]) -> dict[str, dict[str, Any]]:
+    """Per indicator, every year rebuilt so far with the baselines and targets that apply to
+    ``region`` (the nearest region on its path that has any; a count's only its own). Two queries
+    whatever the number of indicators."""
+    codes = [i.code for i in indicators]
+    figures: dict[str, dict[int, Decimal | None]] = {code: {} for code in codes}
+    for code, year, value in IndicatorValue.objects.filter(
+        region=region, indicator__in=codes
+    ).values_list("indicator", "year", "value"):
+        figures[code][year] = value
+    goals: dict[str, list[tuple[str, int, Decimal, bool]]] = {code: [] for code in codes}
+    for code, path, year, value, is_baseline in IndicatorTarget.objects.filter(
+        indicator__in=codes, region__path__in=path_prefixes(region.path)
+    ).values_list("indicator", "region__path", "year", "value", "is_baseline"):
+        goals[code].append((path, year, value, is_baseline))
+    out = {}
+    for indicator in indicators:
+        mine = goals[indicator.code]
+        if indicator.is_count:
+            mine = [g for g in mine if g[0] == region.path]
+        nearest = max((len(g[0]) for g in mine), default=0)
+        mine = [g for g in mine if len(g[0]) == nearest]
+        by_year = figures[indicator.code]
+        years = sorted(set(by_year) | {g[1] for g in mine})
+        targets = {g[1]: g[2] for g in mine if not g[3]}
+        baselines = {g[1]: g[2] for g in mine if g[3]}
+        out[indicator.code] = {
+            "years": [str(y) for y in years],
+            "values": [_number(by_year.get(y)) for y in years],
+            "targets": [_number(targets.get(y)) for y in years],
+            "baselines": [_number(baselines.get(y)) for y in years],
+        }
+    return out
+
+
 def trend(region: Region, indicator: Indicator) -> dict[str, Any]:
-    """Every year rebuilt so far, with the baselines and targets that apply to ``region`` (the
-    nearest region on its path that has any; a count's only its own). Two queries."""
-    figures = list(
-        IndicatorValue.objects.filter(region=region, indicator=indicator.code)
-        .order_by("year")
-        .values_list("year", "value")
-    )
-    paths = [region.path] if indicator.is_count else path_prefixes(region.path)
-    goals = list(
-        IndicatorTarget.objects.filter(indicator=indicator.code, region__path__in=paths)
-        .order_by("year")
-        .values_list("region__path", "year", "value", "is_baseline")
-    )
-    nearest = max((len(g[0]) for g in goals), default=0)
-    goals = [g for g in goals if len(g[0]) == nearest]
-    years = sorted({y for y, _v in figures} | {g[1] for g in goals})
-    by_year = dict(figures)
-    targets = {g[1]: g[2] for g in goals if not g[3]}
-    baselines = {g[1]: g[2] for g in goals if g[3]}
-    return {
-        "years": [str(y) for y in years],
-        "values": [_number(by_year.get(y)) for y in years],
-        "targets": [_number(targets.get(y)) for y in years],
-        "baselines": [_number(baselines.get(y)) for y in years],
-    }
+    """One indicator's ``trends``."""
+    return trends(region, [indicator])[indicator.code]
 
 
 def children(rows: list[ChildRow], indicator: Indicator) -> list[dict[str, Any]]:

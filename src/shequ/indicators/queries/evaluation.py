@@ -33,6 +33,7 @@ from shequ.cases.permissions import CasesPerm
 from shequ.cases.queries import statistics
 from shequ.core import audit, calendar
 from shequ.core.exports import ExportFile, exported_by, safe_row, stamped_sheet
+from shequ.core.text import enumerate_items
 from shequ.facilities.models import CircleRequirement, CoverageRun
 from shequ.facilities.permissions import FacilitiesPerm
 from shequ.facilities.queries import coverage
@@ -241,7 +242,8 @@ class EvaluationReport:
 
 def _indicators(cards: list[values.Card], region: Region) -> IndicatorsPart:
     # Two queries per indicator (its figures and its targets by year): bounded by the 13 of the plan.
-    rows = [IndicatorRow(card, charts.trend(region, card.indicator)) for card in cards]
+    found = charts.trends(region, [card.indicator for card in cards])
+    rows = [IndicatorRow(card, found[card.indicator.code]) for card in cards]
     years = sorted({year for row in rows for year in row.trend["years"]})
     computed = [c.row.computed_at for c in cards if c.row is not None]
     return IndicatorsPart(rows=rows, years=years, computed_at=max(computed, default=None))
@@ -409,7 +411,7 @@ def _indicators_sheet(book: _Book, part: IndicatorsPart) -> None:
                 _number(card.row.numerator) if card.row else "—",
                 _number(card.row.denominator) if card.row else "—",
                 card.row.missing_units if card.row else "",
-                "；".join(card.row.missing) if card.row and card.row.missing else "",
+                enumerate_items(card.row.reasons) if card.row and card.row.missing else "",
             ]
         )
     book.gap()
