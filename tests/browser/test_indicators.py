@@ -47,7 +47,7 @@ def test_the_city_official_reads_the_indicators_and_drills_down(
     page.screenshot(path=str(ARTIFACTS / "indicators-city.png"), full_page=True)
 
     # Choose another indicator for the charts.
-    page.select_option("select[name=indicator]", "elderly_home_service_coverage")
+    page.select_option("select[name=indicator]", "home_service_elderly_share")
     page.click("main form[method=get] button[type=submit]")
     page.wait_for_load_state()
     assert "9. " in page.inner_text("#charts-title")

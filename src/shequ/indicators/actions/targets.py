@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit, calendar
 from shequ.core.scoping import require_place
+from shequ.core.text import enumerate_items
 from shequ.indicators.definitions import BY_CODE
 from shequ.indicators.models import IndicatorTarget
 from shequ.indicators.permissions import IndicatorPerm
-from shequ.territory.models import Region
+from shequ.territory.models import Level, Region
 
 COLUMN = re.compile(r"^(baseline|target)_(\d{4})$")
 PROPERTIES = {"binding": True, "约束性": True, "expected": False, "预期性": False}
@@ -114,3 +115,71 @@ def load_default_targets(region: Region) -> int:
     return load_targets(
         path.read_text(encoding="utf-8"), region=region, source=_("徐州市三年行动实施方案专栏1")
     )
+
+
+@transaction.atomic
+def set_target(
+    *,
+    region: Region,
+    indicator: str,
+    year: int,
+    value: Any,
+    is_baseline: bool,
+    is_binding: bool,
+    source: str = "",
+    by: Any,
+) -> IndicatorTarget:
+    """Enter one baseline or target by hand (a region's own, e.g. a county's stricter target),
+    replacing the one for the same indicator and year."""
+    require_place(by, IndicatorPerm.TARGETS, region.path, _("您没有权限设置该地区的指标目标。"))
+    errors: dict[str, list[str]] = {}
+    if indicator not in BY_CODE:
+        errors["indicator"] = [_("请选择指标。")]
+    elif not BY_CODE[indicator].applies_at(region.level):
+        errors["indicator"] = [
+            _("该指标只在%(levels)s计算，不能给%(place)s设目标。")
+            % {
+                "levels": enumerate_items(
+                    Level(level).label for level in BY_CODE[indicator].levels
+                ),
+                "place": region.name,
+            }
+        ]
+    if not (isinstance(year, int) and 2000 <= year <= 2100):
+        errors["year"] = [_("年度应在 2000～2100 之间。")]
+    try:
+        number = _number(str(value), _("数值"))
+    except ValidationError as error:
+        errors["value"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    target, _created = IndicatorTarget.objects.update_or_create(
+        indicator=indicator,
+        region=region,
+        year=year,
+        defaults={
+            "value": number,
+            "is_baseline": is_baseline,
+            "is_binding": is_binding,
+            "source": source.strip()[:200],
+            "entered_by": by,
+            "entered_at": calendar.now(),
+        },
+    )
+    audit.record(
+        "indicators.set_target",
+        obj=target,
+        actor=by,
+        region=region,
+        fields=["value", "is_baseline", "is_binding"],
+    )
+    return target
+
+
+@transaction.atomic
+def remove_target(target: IndicatorTarget, *, by: Any) -> None:
+    """Take a baseline or target away (the region then takes its nearest ancestor's)."""
+    region = target.region
+    require_place(by, IndicatorPerm.TARGETS, region.path, _("您没有权限设置该地区的指标目标。"))
+    audit.record("indicators.remove_target", obj=target, actor=by, region=region)
+    IndicatorTarget.objects.filter(pk=target.pk).delete()

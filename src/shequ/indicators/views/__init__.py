@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from shequ.indicators.views import command, dashboard, evaluation, projects, standards
+from shequ.indicators.views import command, dashboard, evaluation, projects, standards, targets
 
 app_name = "indicators"
 urlpatterns: list[URLPattern] = [
@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     *command.urlpatterns,
     *standards.urlpatterns,
     *evaluation.urlpatterns,
+    *targets.urlpatterns,
 ]

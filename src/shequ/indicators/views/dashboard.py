@@ -51,6 +51,10 @@ def _crumbs(user: Any, region: Any) -> list[tuple[Any, bool]]:
     ]
 
 
+def _may(user: Any, perm: str, region: Any) -> bool:
+    return bool(user.has_permission(perm) and user.jurisdiction(perm).covers_path(region.path))
+
+
 @permission_required(Perm.VIEW)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -82,12 +86,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "map_attribution": getattr(settings, "SHEQU_MAP_TILE_ATTRIBUTION", ""),
             "crumbs": _crumbs(user, region),
             "computed_at": max((c.row.computed_at for c in cards if c.row), default=None),
-            "can_rebuild": user.has_permission(Perm.REBUILD)
-            and user.jurisdiction(Perm.REBUILD).covers_path(region.path),
-            "can_command": user.has_permission(Perm.COMMAND)
-            and user.jurisdiction(Perm.COMMAND).covers_path(region.path),
-            "can_assess": user.has_permission(Perm.ASSESS)
-            and user.jurisdiction(Perm.ASSESS).covers_path(region.path),
+            "can_rebuild": _may(user, Perm.REBUILD, region),
+            "can_command": _may(user, Perm.COMMAND, region),
+            "can_assess": _may(user, Perm.ASSESS, region),
+            "can_set_targets": _may(user, Perm.TARGETS, region),
         },
     )
 
