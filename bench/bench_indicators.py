@@ -174,6 +174,9 @@ def main() -> None:
         )
     ]
 
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # the pages' manifest storage
     official = _common.staff_user("bench_city", "city_official", region=city)
     client = Client()
     client.force_login(official)
