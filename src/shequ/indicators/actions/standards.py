@@ -47,7 +47,7 @@ from shequ.indicators.queries.standards import (
     may_prepare,
     may_review,
 )
-from shequ.participation.actions.disclosures import PreparedFile, prepare_file
+from shequ.participation.actions.disclosures import PreparedFile, prepare_files
 from shequ.territory.models import Level, Region
 
 S = AssessmentStatus
@@ -168,21 +168,13 @@ def start_assessment(*, community: Region, year: int, by: Any) -> StandardsAsses
 def _prepare_uploads(uploads: Sequence[Any], already: int) -> list[PreparedFile]:
     """Every upload checked (PDF, JPEG or PNG by their first bytes, at most 10 MB, images
     re-encoded without their metadata) before anything is written."""
-    uploads = [u for u in uploads if u]
-    if already + len(uploads) > MAX_FILES_PER_LINE:
-        raise ValidationError(
-            {
-                "files": _("每项规范最多%(n)d个附件，已有%(have)d个。")
-                % {"n": MAX_FILES_PER_LINE, "have": already}
-            }
-        )
-    prepared = []
-    for upload in uploads:
-        try:
-            prepared.append(prepare_file(upload))
-        except ValidationError as exc:
-            raise ValidationError({"files": exc.messages}) from exc
-    return prepared
+    return prepare_files(
+        uploads,
+        already=already,
+        limit=MAX_FILES_PER_LINE,
+        too_many=_("每项规范最多%(n)d个附件，已有%(have)d个。"),
+        required=False,
+    )
 
 
 def _store(line: StandardsLine, prepared: list[PreparedFile], by: Any) -> list[StandardsEvidence]:

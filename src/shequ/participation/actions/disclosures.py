@@ -275,18 +275,22 @@ def prepare_file(upload: Any) -> PreparedFile:
     return PreparedFile(f"{stem}.jpg"[:200], photo.content, JPEG, "jpg")
 
 
-def prepare_files(uploads: Sequence[Any], *, already: int = 0) -> list[PreparedFile]:
-    """Every upload checked before anything is written; at most ``MAX_ATTACHMENTS`` in all."""
+def prepare_files(
+    uploads: Sequence[Any],
+    *,
+    already: int = 0,
+    limit: int = MAX_ATTACHMENTS,
+    too_many: str = "",
+    required: bool = True,
+) -> list[PreparedFile]:
+    """Every upload checked before anything is written (under ``files``); at most ``limit`` in all
+    (``too_many`` says so, with ``%(n)d`` and ``%(have)d``)."""
     uploads = [u for u in uploads if u]
-    if not uploads:
+    if required and not uploads:
         raise ValidationError({"files": _("请选择要上传的附件。")})
-    if already + len(uploads) > MAX_ATTACHMENTS:
-        raise ValidationError(
-            {
-                "files": _("每项公开最多%(n)d个附件，已有%(have)d个。")
-                % {"n": MAX_ATTACHMENTS, "have": already}
-            }
-        )
+    if already + len(uploads) > limit:
+        message = too_many or _("每项公开最多%(n)d个附件，已有%(have)d个。")
+        raise ValidationError({"files": message % {"n": limit, "have": already}})
     prepared = []
     for upload in uploads:
         try:
