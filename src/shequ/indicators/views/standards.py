@@ -8,6 +8,7 @@ every write is one action of ``indicators.actions.standards``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -266,6 +267,32 @@ def _year_or_back(request: HttpRequest, community: Region) -> int | HttpResponse
     return year
 
 
+def _answer_line(
+    request: HttpRequest,
+    community: Region,
+    year: int,
+    form: Any,
+    key: tuple[str, str],
+    act: Callable[[dict[str, Any]], Any],
+    said: str,
+) -> HttpResponse:
+    """One standard's form posted: the action run on its data, then back to the line with
+    ``said``; the page again with the form's errors (400), or a refusal as a message."""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            act(data)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect(_page_url(community, year))
+        else:
+            messages.success(request, said % {"standard": Standard(data["standard"]).label})
+            return redirect(_page_url(community, year) + f"#line-{key[1]}")
+    return _render(request, community, year, bound={key: form}, status=400)
+
+
 @permission_required(Perm.ASSESS)
 @require_POST
 def line_save(request: HttpRequest, code: str) -> HttpResponse:
@@ -279,31 +306,24 @@ def line_save(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("请选择六个规范中的一项。"))
         return redirect(_page_url(community, year))
     form = forms.LineForm(request.POST, request.FILES, prefix=standard)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.save_line(
-                community=community,
-                year=year,
-                standard=data["standard"],
-                statement=data["statement"],
-                evidence=data["evidence"],
-                uploads=data["files"],
-                version=data.get("version"),
-                by=user,
-            )
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-            return redirect(_page_url(community, year))
-        else:
-            messages.success(
-                request,
-                _("已保存“%(standard)s”。") % {"standard": Standard(data["standard"]).label},
-            )
-            return redirect(_page_url(community, year) + f"#line-{standard}")
-    return _render(request, community, year, bound={("line", standard): form}, status=400)
+    return _answer_line(
+        request,
+        community,
+        year,
+        form,
+        ("line", standard),
+        lambda data: actions.save_line(
+            community=community,
+            year=year,
+            standard=data["standard"],
+            statement=data["statement"],
+            evidence=data["evidence"],
+            uploads=data["files"],
+            version=data.get("version"),
+            by=user,
+        ),
+        _("已保存“%(standard)s”。"),
+    )
 
 
 @permission_required(Perm.ASSESS)
@@ -320,29 +340,22 @@ def line_decide(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("请选择六个规范中的一项。"))
         return redirect(_page_url(community, year))
     form = forms.DecisionForm(request.POST, prefix=f"d-{standard}")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.decide_line(
-                assessment=assessment,
-                standard=data["standard"],
-                decision=data["decision"],
-                comment=data["comment"],
-                version=data.get("version"),
-                by=user,
-            )
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-            return redirect(_page_url(community, year))
-        else:
-            messages.success(
-                request,
-                _("已评定“%(standard)s”。") % {"standard": Standard(data["standard"]).label},
-            )
-            return redirect(_page_url(community, year) + f"#line-{standard}")
-    return _render(request, community, year, bound={("decide", standard): form}, status=400)
+    return _answer_line(
+        request,
+        community,
+        year,
+        form,
+        ("decide", standard),
+        lambda data: actions.decide_line(
+            assessment=assessment,
+            standard=data["standard"],
+            decision=data["decision"],
+            comment=data["comment"],
+            version=data.get("version"),
+            by=user,
+        ),
+        _("已评定“%(standard)s”。"),
+    )
 
 
 def _move(request: HttpRequest, code: str, name: str) -> HttpResponse:
